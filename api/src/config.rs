@@ -1,0 +1,53 @@
+//! Settings of the server, each from an environment variable with a documented default (also
+//! accepted as a command-line flag). `.env.example` and the README list the same variables.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free port.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Database to serve: a `sqlite://` file (created when missing) or a `postgres://` URL.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Folder of seed files to load into an empty database instead of the built-in dataset.
+    #[arg(long, env = "SEED_DIR")]
+    pub seed_dir: Option<PathBuf>,
+    /// Skip loading seed data into an empty database.
+    #[arg(long, env = "SKIP_SEED", default_value_t = false)]
+    pub skip_seed: bool,
+    /// Largest number of database connections in the pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// Page size of a connection when the query gives neither `first` nor `last`.
+    #[arg(long, env = "DEFAULT_PAGE_SIZE", default_value_t = 20)]
+    pub default_page_size: u32,
+    /// Largest `first` or `last` a query may ask for.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u32,
+}
+
+/// A SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnership.sqlite?mode=rwc";
+
+impl Settings {
+    /// Settings for tests and tools: defaults everywhere, on the given database and port.
+    pub fn for_database(database_url: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port,
+            database_url: database_url.into(),
+            seed_dir: None,
+            skip_seed: false,
+            database_max_connections: 5,
+            default_page_size: 20,
+            max_page_size: 100,
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Connecting to the database, applying migrations, and counting the SQL statements that run
+//! (the proof that a request's statement count depends on its shape, not on the data).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+/// Number of statements run on a connection since it was opened.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens a pool on `url`, counting every statement it runs.
+pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let hook = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        hook.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// True when the database answers a trivial query.
+pub async fn is_reachable(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}

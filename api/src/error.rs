@@ -1,0 +1,74 @@
+//! The one error type of the API. Every error a client sees carries `extensions.code` from a
+//! small fixed set; internal causes are logged with tracing and never sent.
+//!
+//! `ApiError` deliberately does not implement `Display`: async-graphql converts any `Display`
+//! type into an error without a code, and this way the only conversion is the one below.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+/// Codes a client can find in `extensions.code`.
+pub mod code {
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const INTERNAL: &str = "INTERNAL";
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+}
+
+/// What went wrong while answering a request.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// The request asked for something malformed or out of range.
+    BadUserInput(String),
+    /// The caller may not see this value.
+    Forbidden(&'static str),
+    /// The server is wired wrongly (a bug); logged where it happens.
+    Internal,
+    /// A database failure; the cause is logged, the client sees a generic message. Shared
+    /// because one failed DataLoader batch answers many fields.
+    Database(Arc<sea_orm::DbErr>),
+}
+
+impl ApiError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadUserInput(message.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput(_) => code::BAD_USER_INPUT,
+            Self::Forbidden(_) => code::FORBIDDEN,
+            Self::Database(_) | Self::Internal => code::INTERNAL,
+        }
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadUserInput(message) => message.clone(),
+            Self::Forbidden(message) => (*message).to_owned(),
+            Self::Database(_) | Self::Internal => "internal error".to_owned(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Database(Arc::new(error))
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        if let ApiError::Database(cause) = &error {
+            tracing::error!(error = %cause, "database error while resolving a field");
+        }
+        let code = error.code();
+        async_graphql::Error::new(error.message()).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+/// Result of a resolver or service call.
+pub type ApiResult<T> = Result<T, ApiError>;

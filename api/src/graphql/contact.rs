@@ -1,0 +1,72 @@
+//! Contact people. Their email and phone are personal data: anonymous callers never see them.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::contact;
+use entity::enums::RecordType;
+
+use super::common::{self, Viewer, loaders, viewer};
+use super::ids;
+use super::organisation::Organisation;
+use super::project::Project;
+use super::source::SourceDocument;
+use crate::error::{ApiError, ApiResult};
+
+/// A contact person of a project or organisation.
+#[derive(Debug, Clone)]
+pub struct Contact(pub contact::Model);
+
+const PERSONAL_DATA: &str = "personal data is not shown to anonymous callers";
+
+/// Personal data of a contact, or FORBIDDEN for callers who may not see it. Anonymous callers
+/// get the error even when the value is empty, so they cannot tell which contacts have one.
+fn personal(ctx: &Context<'_>, value: &Option<String>) -> ApiResult<Option<String>> {
+    match viewer(ctx) {
+        Viewer::Anonymous => Err(ApiError::Forbidden(PERSONAL_DATA)),
+    }
+    .map(|()| value.clone())
+}
+
+#[Object]
+impl Contact {
+    /// Global ID of the contact.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::Contact, self.0.id)
+    }
+
+    /// The person's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The person's role as the source states it, in the source's language.
+    async fn role(&self) -> Option<&str> {
+        self.0.role.as_deref()
+    }
+
+    /// Email address. Personal data: null with a FORBIDDEN error for anonymous callers.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(personal(ctx, &self.0.email)?)
+    }
+
+    /// Phone number. Personal data: null with a FORBIDDEN error for anonymous callers.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(personal(ctx, &self.0.phone)?)
+    }
+
+    /// The project the person is a contact for.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        let Some(id) = self.0.project_id else { return Ok(None) };
+        Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
+    }
+
+    /// The organisation the person works for.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.organisation_id else { return Ok(None) };
+        Ok(loaders(ctx)?.organisations.load_one(id).await?.map(Organisation))
+    }
+
+    /// Source documents that name the person.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::Contact, self.0.id).await?)
+    }
+}

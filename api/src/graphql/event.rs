@@ -1,0 +1,234 @@
+//! Events of projects, and the sessions of a cycle.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::enums::RecordType;
+use entity::event;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+
+use super::common::{self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered};
+use super::enums::{DatePrecision, EventKind, OrderDirection};
+use super::ids;
+use super::pagination::{PageArgs, connection, paginate};
+use super::place::Place;
+use super::project::Project;
+use super::scalars::{Date, LanguageCode, LocalTime};
+use super::source::SourceDocument;
+use crate::error::{ApiError, ApiResult};
+
+/// A meeting, training session, pilot or other event of a project.
+#[derive(Debug, Clone)]
+pub struct Event(pub event::Model);
+
+#[Object]
+impl Event {
+    /// Global ID of the event.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::Event, self.0.id)
+    }
+
+    /// What sort of event it is.
+    async fn kind(&self) -> EventKind {
+        self.0.kind.into()
+    }
+
+    /// Title in `lang`, falling back to the original language, then English, then any.
+    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
+        Ok(common::localized(ctx, RecordType::Event, self.0.id, "title", lang.as_ref()).await?.unwrap_or_default())
+    }
+
+    /// Details in `lang` with the usual fallback.
+    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
+        Ok(common::localized(ctx, RecordType::Event, self.0.id, "description", lang.as_ref()).await?)
+    }
+
+    /// Day the event takes place (or starts); see `datePrecision`.
+    async fn date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+
+    /// How exact `date` is.
+    async fn date_precision(&self) -> Option<DatePrecision> {
+        self.0.date_precision.map(Into::into)
+    }
+
+    /// Local start time in `timeZone`.
+    async fn start_time(&self) -> Option<LocalTime> {
+        self.0.start_time.map(LocalTime)
+    }
+
+    /// Local end time in `timeZone`.
+    async fn end_time(&self) -> Option<LocalTime> {
+        self.0.end_time.map(LocalTime)
+    }
+
+    /// IANA time zone of the times, e.g. `Europe/Riga`.
+    async fn time_zone(&self) -> Option<&str> {
+        self.0.time_zone.as_deref()
+    }
+
+    /// Venue, municipality or country where the event happens.
+    async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
+        let Some(id) = self.0.place_id else { return Ok(None) };
+        Ok(loaders(ctx)?.places.load_one(id).await?.map(Place))
+    }
+
+    /// Online platform, e.g. `Zoom`, when the event happens online.
+    async fn online_platform(&self) -> Option<&str> {
+        self.0.online_platform.as_deref()
+    }
+
+    /// True when the event happens online.
+    async fn is_online(&self) -> bool {
+        self.0.online_platform.is_some()
+    }
+
+    /// Last day to register.
+    async fn registration_deadline(&self) -> Option<Date> {
+        self.0.registration_deadline.map(Date)
+    }
+
+    /// The project.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
+        let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
+        Ok(Project(row.ok_or(ApiError::Internal)?))
+    }
+
+    /// The cycle this event is a session of.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(loaders(ctx)?.events.load_one(id).await?.map(Event))
+    }
+
+    /// Sessions of this event, in order.
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
+        let rows = loaders(ctx)?.events_of_event.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Event).collect())
+    }
+
+    /// All texts of the event in every language.
+    async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
+        Ok(common::translations(ctx, RecordType::Event, self.0.id, None).await?)
+    }
+
+    /// Source documents the event was curated from.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::Event, self.0.id).await?)
+    }
+}
+
+connection!(
+    EventConnection,
+    EventEdge,
+    Event,
+    "A page of events, following the Relay connection specification.",
+    "An event with its cursor."
+);
+
+/// Which events to return. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct EventFilter {
+    /// Of one of these projects.
+    pub project: Option<Vec<ID>>,
+    /// Of one of these kinds.
+    pub kind: Option<Vec<EventKind>>,
+    /// Dated within this period (undated events never match).
+    pub date: Option<DateRange>,
+    /// True: only online events; false: only events in a place.
+    pub online: Option<bool>,
+    /// Held at one of these places.
+    pub place: Option<Vec<ID>>,
+    /// All of these filters hold.
+    pub and: Option<Vec<EventFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<EventFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<EventFilter>>,
+}
+
+impl LogicalFilter for EventFilter {
+    fn own_condition(&self) -> ApiResult<Condition> {
+        use event::Column;
+        let mut all = Condition::all();
+        if let Some(projects) = &self.project {
+            all = all.add(Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+        }
+        if let Some(kinds) = &self.kind {
+            all = all.add(Column::Kind.is_in(kinds.iter().map(|k| entity::enums::EventKind::from(*k))));
+        }
+        if let Some(range) = &self.date {
+            let (from, to) = range.checked()?;
+            all = all.add(Column::StartDate.is_not_null());
+            if let Some(from) = from {
+                all = all.add(Column::StartDate.gte(from));
+            }
+            if let Some(to) = to {
+                all = all.add(Column::StartDate.lte(to));
+            }
+        }
+        match self.online {
+            Some(true) => all = all.add(Column::OnlinePlatform.is_not_null()),
+            Some(false) => all = all.add(Column::OnlinePlatform.is_null()),
+            None => {}
+        }
+        if let Some(places) = &self.place {
+            all = all.add(Column::PlaceId.is_in(ids::expect_all(RecordType::Place, places)?));
+        }
+        Ok(all)
+    }
+
+    logical_filter!(EventFilter);
+}
+
+/// Fields events can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum EventOrderField {
+    /// Date, then start time; undated events come last.
+    Date,
+    /// Kind of event.
+    Kind,
+}
+
+/// One ordering criterion for events.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct EventOrder {
+    /// What to order by.
+    pub field: EventOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// Root fields of events.
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// Events of all projects, sessions included, filtered and ordered; by ID when no order is
+    /// given.
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many events from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Start after the event with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many events from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "End before the event with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which events to return.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<EventOrder>>,
+    ) -> Result<EventConnection> {
+        let mut order: Vec<(event::Column, Order)> = Vec::new();
+        for o in order_by.unwrap_or_default() {
+            match o.field {
+                EventOrderField::Date => {
+                    order.push((event::Column::StartDate, o.direction.into()));
+                    order.push((event::Column::StartTime, o.direction.into()));
+                }
+                EventOrderField::Kind => order.push((event::Column::Kind, o.direction.into())),
+            }
+        }
+        let select = ordered(filtered(event::Entity::find(), filter.as_ref())?, order, event::Column::Id);
+        let args = PageArgs { first, after, last, before };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Event).await?.into())
+    }
+}

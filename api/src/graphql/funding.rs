@@ -1,0 +1,526 @@
+//! Funders, the programme tree under each funder, and the funding lines of projects.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::enums::RecordType;
+use entity::{funder, funding_line, programme};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, Value};
+
+use super::common::{self, LogicalFilter, LocalizedText, db, filtered, limits, loaders, logical_filter, ordered};
+use super::enums::{FundingKind, OrderDirection};
+use super::ids;
+use super::organisation::Organisation;
+use super::pagination::{PageArgs, connection, paginate};
+use super::project::Project;
+use super::scalars::{CountryCode, CurrencyCode, LanguageCode, Money};
+use super::source::SourceDocument;
+use crate::error::{ApiError, ApiResult};
+use crate::search::contains_pattern;
+
+/// `column IN (the given programmes and every programme below them)`, as one portable recursive
+/// query, so a filter on "Nordplus" also matches projects funded by "Nordplus Adult".
+pub fn in_programme_subtree(column: &str, programme_ids: &[i32]) -> SimpleExpr {
+    if programme_ids.is_empty() {
+        return Expr::cust("1 = 0");
+    }
+    let placeholders = vec!["?"; programme_ids.len()].join(", ");
+    let sql = format!(
+        "{column} IN (WITH RECURSIVE subtree(id) AS (SELECT id FROM programmes WHERE id IN ({placeholders}) \
+         UNION SELECT p.id FROM programmes p JOIN subtree s ON p.parent_id = s.id) SELECT id FROM subtree)"
+    );
+    Expr::cust_with_values(sql, programme_ids.iter().map(|id| Value::from(*id)))
+}
+
+/// A body that funds projects, directly or through programmes.
+#[derive(Debug, Clone)]
+pub struct Funder(pub funder::Model);
+
+#[Object]
+impl Funder {
+    /// Global ID of the funder.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::Funder, self.0.id)
+    }
+
+    /// Stable human-readable key, e.g. `nordic-council-of-ministers`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// Name in `lang`, falling back to the original language, then English, then any.
+    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
+        Ok(common::localized(ctx, RecordType::Funder, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    }
+
+    /// Country of the funder, where it belongs to one.
+    async fn country(&self) -> Option<CountryCode> {
+        self.0.country_code.clone().map(CountryCode)
+    }
+
+    /// Website address.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// The funder as an organisation, when it also takes part in projects.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.organisation_id else { return Ok(None) };
+        Ok(loaders(ctx)?.organisations.load_one(id).await?.map(Organisation))
+    }
+
+    /// The funder's top-level programmes; follow `children` for the rest of the tree.
+    async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
+        let rows = loaders(ctx)?.programmes_of_funder.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().filter(|p| p.parent_id.is_none()).map(Programme).collect())
+    }
+
+    /// All texts of the funder (its names) in every language.
+    async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
+        Ok(common::translations(ctx, RecordType::Funder, self.0.id, None).await?)
+    }
+
+    /// Source documents the funder was curated from.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::Funder, self.0.id).await?)
+    }
+}
+
+/// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
+#[derive(Debug, Clone)]
+pub struct Programme(pub programme::Model);
+
+#[Object]
+impl Programme {
+    /// Global ID of the programme.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::Programme, self.0.id)
+    }
+
+    /// Stable human-readable key, e.g. `nordplus-adult`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// The funder's code for the programme, e.g. `LT10`.
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+
+    /// Name in `lang`, falling back to the original language, then English, then any.
+    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
+        Ok(common::localized(ctx, RecordType::Programme, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    }
+
+    /// The funder that runs the programme.
+    async fn funder(&self, ctx: &Context<'_>) -> Result<Funder> {
+        let row = loaders(ctx)?.funders.load_one(self.0.funder_id).await?;
+        Ok(Funder(row.ok_or(ApiError::Internal)?))
+    }
+
+    /// The programme one level up, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
+    }
+
+    /// Every programme above this one, nearest first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
+        let loaders = loaders(ctx)?;
+        let mut chain = Vec::new();
+        let mut next = self.0.parent_id;
+        // The tree is shallow; the guard stops a corrupted cycle from looping.
+        while let Some(id) = next.filter(|_| chain.len() < 32) {
+            let Some(parent) = loaders.programmes.load_one(id).await? else { break };
+            next = parent.parent_id;
+            chain.push(Programme(parent));
+        }
+        Ok(chain)
+    }
+
+    /// Programmes directly under this one.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
+        let rows = loaders(ctx)?.programmes_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Programme).collect())
+    }
+
+    /// Projects funded under this programme itself (not its sub-programmes).
+    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
+        let rows = loaders(ctx)?.projects_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Project).collect())
+    }
+
+    /// Funding lines paid under this programme itself.
+    async fn funding_lines(&self, ctx: &Context<'_>) -> Result<Vec<FundingLine>> {
+        let rows = loaders(ctx)?.funding_lines_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(FundingLine).collect())
+    }
+
+    /// All texts of the programme (its names) in every language.
+    async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
+        Ok(common::translations(ctx, RecordType::Programme, self.0.id, None).await?)
+    }
+
+    /// Source documents the programme was curated from.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::Programme, self.0.id).await?)
+    }
+}
+
+/// An amount of money for a project from one kind of source.
+#[derive(Debug, Clone)]
+pub struct FundingLine(pub funding_line::Model);
+
+#[Object]
+impl FundingLine {
+    /// Global ID of the funding line.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::FundingLine, self.0.id)
+    }
+
+    /// Where the money comes from.
+    async fn kind(&self) -> FundingKind {
+        self.0.kind.into()
+    }
+
+    /// The exact amount and its currency.
+    async fn amount(&self) -> Money {
+        Money::from_minor(self.0.amount_minor, &self.0.currency)
+    }
+
+    /// What the source calls this money, in `lang` with the usual fallback.
+    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
+        Ok(common::localized(ctx, RecordType::FundingLine, self.0.id, "description", lang.as_ref()).await?)
+    }
+
+    /// The funded project.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
+        let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
+        Ok(Project(row.ok_or(ApiError::Internal)?))
+    }
+
+    /// The funder that provides the money, when it is a funder.
+    async fn funder(&self, ctx: &Context<'_>) -> Result<Option<Funder>> {
+        let Some(id) = self.0.funder_id else { return Ok(None) };
+        Ok(loaders(ctx)?.funders.load_one(id).await?.map(Funder))
+    }
+
+    /// The programme the money is paid under.
+    async fn programme(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
+        let Some(id) = self.0.programme_id else { return Ok(None) };
+        Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
+    }
+
+    /// All texts of the funding line in every language.
+    async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
+        Ok(common::translations(ctx, RecordType::FundingLine, self.0.id, None).await?)
+    }
+
+    /// Source documents that state this amount.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::FundingLine, self.0.id).await?)
+    }
+}
+
+connection!(
+    FunderConnection,
+    FunderEdge,
+    Funder,
+    "A page of funders, following the Relay connection specification.",
+    "A funder with its cursor."
+);
+connection!(
+    ProgrammeConnection,
+    ProgrammeEdge,
+    Programme,
+    "A page of programmes, following the Relay connection specification.",
+    "A programme with its cursor."
+);
+connection!(
+    FundingLineConnection,
+    FundingLineEdge,
+    FundingLine,
+    "A page of funding lines, following the Relay connection specification.",
+    "A funding line with its cursor."
+);
+
+/// Which funders to return. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct FunderFilter {
+    /// Name contains this text, ignoring case and diacritics.
+    pub text: Option<String>,
+    /// Belongs to one of these countries.
+    pub country: Option<Vec<CountryCode>>,
+    /// All of these filters hold.
+    pub and: Option<Vec<FunderFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<FunderFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<FunderFilter>>,
+}
+
+impl LogicalFilter for FunderFilter {
+    fn own_condition(&self) -> ApiResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(text) = &self.text {
+            all = all.add(funder::Column::SearchText.like(contains_pattern(text)));
+        }
+        if let Some(countries) = &self.country {
+            all = all.add(funder::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())));
+        }
+        Ok(all)
+    }
+
+    logical_filter!(FunderFilter);
+}
+
+/// Which programmes to return. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct ProgrammeFilter {
+    /// Name or code contains this text, ignoring case and diacritics.
+    pub text: Option<String>,
+    /// Run by one of these funders.
+    pub funder: Option<Vec<ID>>,
+    /// Directly under one of these programmes.
+    pub parent: Option<Vec<ID>>,
+    /// True: only top-level programmes; false: only sub-programmes.
+    pub top_level: Option<bool>,
+    /// One of these programmes or anywhere below them.
+    pub within: Option<Vec<ID>>,
+    /// All of these filters hold.
+    pub and: Option<Vec<ProgrammeFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<ProgrammeFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<ProgrammeFilter>>,
+}
+
+impl LogicalFilter for ProgrammeFilter {
+    fn own_condition(&self) -> ApiResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(text) = &self.text {
+            all = all.add(programme::Column::SearchText.like(contains_pattern(text)));
+        }
+        if let Some(funders) = &self.funder {
+            all = all.add(programme::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?));
+        }
+        if let Some(parents) = &self.parent {
+            all = all.add(programme::Column::ParentId.is_in(ids::expect_all(RecordType::Programme, parents)?));
+        }
+        match self.top_level {
+            Some(true) => all = all.add(programme::Column::ParentId.is_null()),
+            Some(false) => all = all.add(programme::Column::ParentId.is_not_null()),
+            None => {}
+        }
+        if let Some(within) = &self.within {
+            all = all.add(in_programme_subtree("programmes.id", &ids::expect_all(RecordType::Programme, within)?));
+        }
+        Ok(all)
+    }
+
+    logical_filter!(ProgrammeFilter);
+}
+
+/// An inclusive range of amounts; either end may be open.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct AmountRange {
+    /// Smallest amount (inclusive).
+    pub min: Option<Decimal>,
+    /// Largest amount (inclusive).
+    pub max: Option<Decimal>,
+}
+
+fn minor_units(amount: Decimal) -> ApiResult<i64> {
+    let hundredths = amount * Decimal::ONE_HUNDRED;
+    if hundredths.fract() != Decimal::ZERO {
+        return Err(ApiError::bad_input(format!("amount {amount} has more than two decimals")));
+    }
+    i64::try_from(hundredths).map_err(|_| ApiError::bad_input(format!("amount {amount} is out of range")))
+}
+
+/// Which funding lines to return. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct FundingLineFilter {
+    /// For one of these projects.
+    pub project: Option<Vec<ID>>,
+    /// Provided by one of these funders.
+    pub funder: Option<Vec<ID>>,
+    /// Paid under one of these programmes or any programme below them.
+    pub programme: Option<Vec<ID>>,
+    /// Of one of these kinds.
+    pub kind: Option<Vec<FundingKind>>,
+    /// In one of these currencies.
+    pub currency: Option<Vec<CurrencyCode>>,
+    /// Amount within this range (in the line's own currency).
+    pub amount: Option<AmountRange>,
+    /// All of these filters hold.
+    pub and: Option<Vec<FundingLineFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<FundingLineFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<FundingLineFilter>>,
+}
+
+impl LogicalFilter for FundingLineFilter {
+    fn own_condition(&self) -> ApiResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(projects) = &self.project {
+            all = all.add(funding_line::Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+        }
+        if let Some(funders) = &self.funder {
+            all = all.add(funding_line::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?));
+        }
+        if let Some(programmes) = &self.programme {
+            let ids = ids::expect_all(RecordType::Programme, programmes)?;
+            all = all.add(in_programme_subtree("funding_lines.programme_id", &ids));
+        }
+        if let Some(kinds) = &self.kind {
+            all = all.add(funding_line::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::FundingKind::from(*k))));
+        }
+        if let Some(currencies) = &self.currency {
+            all = all.add(funding_line::Column::Currency.is_in(currencies.iter().map(|c| c.0.clone())));
+        }
+        if let Some(range) = &self.amount {
+            if let (Some(min), Some(max)) = (range.min, range.max)
+                && min > max
+            {
+                return Err(ApiError::bad_input(format!("amount range ends ({max}) below its start ({min})")));
+            }
+            if let Some(min) = range.min {
+                all = all.add(funding_line::Column::AmountMinor.gte(minor_units(min)?));
+            }
+            if let Some(max) = range.max {
+                all = all.add(funding_line::Column::AmountMinor.lte(minor_units(max)?));
+            }
+        }
+        Ok(all)
+    }
+
+    logical_filter!(FundingLineFilter);
+}
+
+/// Fields funding lines can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum FundingLineOrderField {
+    /// The amount (compare within one currency only).
+    Amount,
+    /// The currency code.
+    Currency,
+    /// The kind of funding.
+    Kind,
+}
+
+/// One ordering criterion for funding lines.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct FundingLineOrder {
+    /// What to order by.
+    pub field: FundingLineOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// Fields funders and programmes can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum FunderOrderField {
+    /// Original name, ignoring case and diacritics.
+    Name,
+    /// Stable key.
+    Key,
+}
+
+/// One ordering criterion for funders or programmes.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct FunderOrder {
+    /// What to order by.
+    pub field: FunderOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// Root fields of funding.
+#[derive(Default)]
+pub struct FundingQuery;
+
+#[Object]
+impl FundingQuery {
+    /// Funders, filtered and ordered; by ID when no order is given.
+    #[allow(clippy::too_many_arguments)]
+    async fn funders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many funders from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Start after the funder with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many funders from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "End before the funder with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which funders to return.")] filter: Option<FunderFilter>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
+    ) -> Result<FunderConnection> {
+        let order: Vec<(funder::Column, Order)> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| match o.field {
+                FunderOrderField::Name => (funder::Column::SearchText, o.direction.into()),
+                FunderOrderField::Key => (funder::Column::Key, o.direction.into()),
+            })
+            .collect();
+        let select = ordered(filtered(funder::Entity::find(), filter.as_ref())?, order, funder::Column::Id);
+        let args = PageArgs { first, after, last, before };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Funder).await?.into())
+    }
+
+    /// Funding programmes at every level of every funder's tree, filtered and ordered.
+    #[allow(clippy::too_many_arguments)]
+    async fn programmes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many programmes from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Start after the programme with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many programmes from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "End before the programme with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which programmes to return.")] filter: Option<ProgrammeFilter>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
+    ) -> Result<ProgrammeConnection> {
+        let order: Vec<(programme::Column, Order)> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| match o.field {
+                FunderOrderField::Name => (programme::Column::SearchText, o.direction.into()),
+                FunderOrderField::Key => (programme::Column::Key, o.direction.into()),
+            })
+            .collect();
+        let select = ordered(filtered(programme::Entity::find(), filter.as_ref())?, order, programme::Column::Id);
+        let args = PageArgs { first, after, last, before };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Programme).await?.into())
+    }
+
+    /// Funding lines of all projects, filtered and ordered; by ID when no order is given.
+    #[allow(clippy::too_many_arguments)]
+    async fn funding_lines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many funding lines from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Start after the funding line with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many funding lines from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "End before the funding line with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which funding lines to return.")] filter: Option<FundingLineFilter>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FundingLineOrder>>,
+    ) -> Result<FundingLineConnection> {
+        let order: Vec<(funding_line::Column, Order)> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| {
+                let column = match o.field {
+                    FundingLineOrderField::Amount => funding_line::Column::AmountMinor,
+                    FundingLineOrderField::Currency => funding_line::Column::Currency,
+                    FundingLineOrderField::Kind => funding_line::Column::Kind,
+                };
+                (column, o.direction.into())
+            })
+            .collect();
+        let select = ordered(filtered(funding_line::Entity::find(), filter.as_ref())?, order, funding_line::Column::Id);
+        let args = PageArgs { first, after, last, before };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, FundingLine).await?.into())
+    }
+}

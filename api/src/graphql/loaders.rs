@@ -1,0 +1,331 @@
+//! Per-request DataLoaders: every relation field loads through one of these, so a request runs
+//! one statement per relation and nesting level, however many parents it has.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::enums::RecordType;
+use entity::{
+    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier, outcome,
+    participation, place, programme, project, project_place, record_source, source_document,
+};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::ApiError;
+
+/// An entity with an `i32` primary key called `id`.
+pub trait Keyed: EntityTrait {
+    fn id_column() -> Self::Column;
+    fn id_of(model: &Self::Model) -> i32;
+}
+
+macro_rules! keyed {
+    ($($module:ident),+) => {$(
+        impl Keyed for $module::Entity {
+            fn id_column() -> Self::Column {
+                $module::Column::Id
+            }
+            fn id_of(model: &Self::Model) -> i32 {
+                model.id
+            }
+        }
+    )+};
+}
+
+keyed!(
+    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier, outcome,
+    participation, place, programme, project, project_place, record_source, source_document
+);
+
+/// Loads records by primary key.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<i32> for ById<E>
+where
+    E: Keyed + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = E::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, ApiError> {
+        let rows = E::find().filter(E::id_column().is_in(keys.iter().copied())).all(&self.db).await?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+    }
+}
+
+/// Loads the records whose foreign key `column` points at each key, in `position`-then-id order.
+pub struct ChildrenOf<E: EntityTrait> {
+    db: DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    key_of: fn(&E::Model) -> Option<i32>,
+}
+
+impl<E> Loader<i32> for ChildrenOf<E>
+where
+    E: Keyed + Send + Sync + 'static,
+    E::Column: Send + Sync,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, ApiError> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().copied()))
+            .order_by_asc(self.order)
+            .order_by_asc(E::id_column())
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(key) = (self.key_of)(&row) {
+                grouped.entry(key).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// A record of any type, the key of polymorphic side tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordRef {
+    pub kind: RecordType,
+    pub id: i32,
+}
+
+/// Condition matching `record_type`/`record_id` pairs, grouped by type so it stays one `IN` each.
+fn records_condition(keys: &[RecordRef], type_col: impl ColumnTrait, id_col: impl ColumnTrait) -> Condition {
+    let mut by_type: HashMap<RecordType, Vec<i32>> = HashMap::new();
+    for key in keys {
+        by_type.entry(key.kind).or_default().push(key.id);
+    }
+    by_type.into_iter().fold(Condition::any(), |any, (kind, ids)| {
+        any.add(Condition::all().add(type_col.eq(kind.as_str())).add(id_col.is_in(ids)))
+    })
+}
+
+/// Loads every localized text of each record.
+pub struct TextsOf {
+    db: DatabaseConnection,
+}
+
+impl Loader<RecordRef> for TextsOf {
+    type Value = Vec<localized_text::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RecordRef]) -> Result<HashMap<RecordRef, Self::Value>, ApiError> {
+        use localized_text::Column;
+        let rows = localized_text::Entity::find()
+            .filter(records_condition(keys, Column::RecordType, Column::RecordId))
+            .order_by_asc(Column::Field)
+            .order_by_asc(Column::Position)
+            .order_by_desc(Column::IsOriginal)
+            .order_by_asc(Column::Lang)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<RecordRef, Self::Value> = HashMap::new();
+        for row in rows {
+            if let Some(kind) = RecordType::parse(&row.record_type) {
+                grouped.entry(RecordRef { kind, id: row.record_id }).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// Loads the source documents each record cites.
+pub struct SourcesOf {
+    db: DatabaseConnection,
+}
+
+impl Loader<RecordRef> for SourcesOf {
+    type Value = Vec<source_document::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RecordRef]) -> Result<HashMap<RecordRef, Self::Value>, ApiError> {
+        use record_source::Column;
+        let links = record_source::Entity::find()
+            .filter(records_condition(keys, Column::RecordType, Column::RecordId))
+            .order_by_asc(Column::SourceDocumentId)
+            .all(&self.db)
+            .await?;
+        let documents: HashMap<i32, source_document::Model> = source_document::Entity::find()
+            .filter(source_document::Column::Id.is_in(links.iter().map(|l| l.source_document_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        let mut grouped: HashMap<RecordRef, Self::Value> = HashMap::new();
+        for link in links {
+            if let (Some(kind), Some(document)) =
+                (RecordType::parse(&link.record_type), documents.get(&link.source_document_id))
+            {
+                grouped.entry(RecordRef { kind, id: link.record_id }).or_default().push(document.clone());
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// All loaders of one request. Created per request so cached rows never outlive it.
+pub struct Loaders {
+    pub projects: DataLoader<ById<project::Entity>>,
+    pub organisations: DataLoader<ById<organisation::Entity>>,
+    pub places: DataLoader<ById<place::Entity>>,
+    pub funders: DataLoader<ById<funder::Entity>>,
+    pub programmes: DataLoader<ById<programme::Entity>>,
+    pub funding_lines: DataLoader<ById<funding_line::Entity>>,
+    pub participations: DataLoader<ById<participation::Entity>>,
+    pub outcomes: DataLoader<ById<outcome::Entity>>,
+    pub events: DataLoader<ById<event::Entity>>,
+    pub contacts: DataLoader<ById<contact::Entity>>,
+    pub source_documents: DataLoader<ById<source_document::Entity>>,
+    pub participations_of_project: DataLoader<ChildrenOf<participation::Entity>>,
+    pub participations_of_organisation: DataLoader<ChildrenOf<participation::Entity>>,
+    pub funding_lines_of_project: DataLoader<ChildrenOf<funding_line::Entity>>,
+    pub funding_lines_of_programme: DataLoader<ChildrenOf<funding_line::Entity>>,
+    pub outcomes_of_project: DataLoader<ChildrenOf<outcome::Entity>>,
+    pub outcomes_of_outcome: DataLoader<ChildrenOf<outcome::Entity>>,
+    pub events_of_project: DataLoader<ChildrenOf<event::Entity>>,
+    pub events_of_event: DataLoader<ChildrenOf<event::Entity>>,
+    pub places_of_project: DataLoader<ChildrenOf<project_place::Entity>>,
+    pub projects_of_place: DataLoader<ChildrenOf<project_place::Entity>>,
+    pub places_of_place: DataLoader<ChildrenOf<place::Entity>>,
+    pub contacts_of_project: DataLoader<ChildrenOf<contact::Entity>>,
+    pub contacts_of_organisation: DataLoader<ChildrenOf<contact::Entity>>,
+    pub programmes_of_funder: DataLoader<ChildrenOf<programme::Entity>>,
+    pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity>>,
+    pub projects_of_programme: DataLoader<ChildrenOf<project::Entity>>,
+    pub identifiers_of_organisation: DataLoader<ChildrenOf<organisation_identifier::Entity>>,
+    pub texts: DataLoader<TextsOf>,
+    pub sources: DataLoader<SourcesOf>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>>
+        where
+            E: Keyed + Send + Sync + 'static,
+            E::Model: Send + Sync + Clone + 'static,
+        {
+            DataLoader::new(ById { db: db.clone(), entity: PhantomData }, tokio::spawn)
+        }
+        fn children<E>(
+            db: &DatabaseConnection,
+            column: E::Column,
+            order: E::Column,
+            key_of: fn(&E::Model) -> Option<i32>,
+        ) -> DataLoader<ChildrenOf<E>>
+        where
+            E: Keyed + Send + Sync + 'static,
+            E::Column: Send + Sync,
+            E::Model: Send + Sync + Clone + 'static,
+        {
+            DataLoader::new(ChildrenOf { db: db.clone(), column, order, key_of }, tokio::spawn)
+        }
+        Self {
+            projects: by_id(db),
+            organisations: by_id(db),
+            places: by_id(db),
+            funders: by_id(db),
+            programmes: by_id(db),
+            funding_lines: by_id(db),
+            participations: by_id(db),
+            outcomes: by_id(db),
+            events: by_id(db),
+            contacts: by_id(db),
+            source_documents: by_id(db),
+            participations_of_project: children::<participation::Entity>(
+                db,
+                participation::Column::ProjectId,
+                participation::Column::Position,
+                |m| Some(m.project_id),
+            ),
+            participations_of_organisation: children::<participation::Entity>(
+                db,
+                participation::Column::OrganisationId,
+                participation::Column::ProjectId,
+                |m| Some(m.organisation_id),
+            ),
+            funding_lines_of_project: children::<funding_line::Entity>(
+                db,
+                funding_line::Column::ProjectId,
+                funding_line::Column::Position,
+                |m| Some(m.project_id),
+            ),
+            funding_lines_of_programme: children::<funding_line::Entity>(
+                db,
+                funding_line::Column::ProgrammeId,
+                funding_line::Column::ProjectId,
+                |m| m.programme_id,
+            ),
+            outcomes_of_project: children::<outcome::Entity>(
+                db,
+                outcome::Column::ProjectId, outcome::Column::Position, |m| {
+                Some(m.project_id)
+            }),
+            outcomes_of_outcome: children::<outcome::Entity>(
+                db,
+                outcome::Column::ParentId, outcome::Column::Position, |m| m.parent_id),
+            events_of_project: children::<event::Entity>(
+                db,
+                event::Column::ProjectId, event::Column::Position, |m| Some(m.project_id)),
+            events_of_event: children::<event::Entity>(
+                db,
+                event::Column::ParentId, event::Column::Position, |m| m.parent_id),
+            places_of_project: children::<project_place::Entity>(
+                db,
+                project_place::Column::ProjectId,
+                project_place::Column::Position,
+                |m| Some(m.project_id),
+            ),
+            projects_of_place: children::<project_place::Entity>(
+                db,
+                project_place::Column::PlaceId,
+                project_place::Column::ProjectId,
+                |m| Some(m.place_id),
+            ),
+            places_of_place: children::<place::Entity>(
+                db,
+                place::Column::ParentId, place::Column::Key, |m| m.parent_id),
+            contacts_of_project: children::<contact::Entity>(
+                db,
+                contact::Column::ProjectId, contact::Column::Position, |m| m.project_id),
+            contacts_of_organisation: children::<contact::Entity>(
+                db,
+                contact::Column::OrganisationId,
+                contact::Column::Position,
+                |m| m.organisation_id,
+            ),
+            programmes_of_funder: children::<programme::Entity>(
+                db,
+                programme::Column::FunderId, programme::Column::Key, |m| {
+                Some(m.funder_id)
+            }),
+            programmes_of_programme: children::<programme::Entity>(
+                db,
+                programme::Column::ParentId, programme::Column::Key, |m| m.parent_id),
+            projects_of_programme: children::<project::Entity>(
+                db,
+                project::Column::ProgrammeId, project::Column::StartDate, |m| {
+                m.programme_id
+            }),
+            identifiers_of_organisation: children::<organisation_identifier::Entity>(
+                db,
+                organisation_identifier::Column::OrganisationId,
+                organisation_identifier::Column::Scheme,
+                |m| Some(m.organisation_id),
+            ),
+            texts: DataLoader::new(TextsOf { db: db.clone() }, tokio::spawn),
+            sources: DataLoader::new(SourcesOf { db: db.clone() }, tokio::spawn),
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! Projects: the centre of the graph, with filters by participant, funding, period and status.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{NaiveDate, Utc};
+use entity::enums::RecordType;
+use entity::{funding_line, organisation, participation, programme, project, project_place};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+
+use super::common::{
+    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+};
+use super::contact::Contact;
+use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
+use super::event::Event;
+use super::funding::{FundingLine, Programme, in_programme_subtree};
+use super::ids;
+use super::organisation::{Participation, participations_of_project};
+use super::outcome::Outcome;
+use super::pagination::{PageArgs, connection, paginate};
+use super::place::{Place, places_of_project};
+use super::scalars::{CountryCode, Date, LanguageCode, Money};
+use super::source::SourceDocument;
+use crate::error::ApiResult;
+use crate::search::contains_pattern;
+
+/// A cross-border partnership project.
+#[derive(Debug, Clone)]
+pub struct Project(pub project::Model);
+
+/// Status of a project on `today`, from its dates.
+pub fn status_on(project: &project::Model, today: NaiveDate) -> ProjectStatus {
+    match (project.start_date, project.end_date) {
+        (_, Some(end)) if end < today => ProjectStatus::Completed,
+        (None, _) => ProjectStatus::Unknown,
+        (Some(start), _) if start > today => ProjectStatus::Planned,
+        _ => ProjectStatus::Ongoing,
+    }
+}
+
+#[Object]
+impl Project {
+    /// Global ID of the project.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::Project, self.0.id)
+    }
+
+    /// Stable human-readable key, e.g. `co-op`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// Acronym, where the project uses one.
+    async fn acronym(&self) -> Option<&str> {
+        self.0.acronym.as_deref()
+    }
+
+    /// Title in `lang`, falling back to the original language, then English, then any.
+    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
+        Ok(common::localized(ctx, RecordType::Project, self.0.id, "title", lang.as_ref()).await?.unwrap_or_default())
+    }
+
+    /// Short summary of the idea, in `lang` with the usual fallback.
+    async fn summary(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
+        Ok(common::localized(ctx, RecordType::Project, self.0.id, "summary", lang.as_ref()).await?)
+    }
+
+    /// Longer description: background, method, partnership, in `lang` with the usual fallback.
+    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
+        Ok(common::localized(ctx, RecordType::Project, self.0.id, "description", lang.as_ref()).await?)
+    }
+
+    /// The project's aims, in the source's order.
+    async fn aims(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Vec<String>> {
+        Ok(common::localized_list(ctx, RecordType::Project, self.0.id, "aim", lang.as_ref()).await?)
+    }
+
+    /// The groups the project is meant for, in the source's order.
+    async fn target_groups(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Vec<String>> {
+        Ok(common::localized_list(ctx, RecordType::Project, self.0.id, "targetGroup", lang.as_ref()).await?)
+    }
+
+    /// Every text of the project in every language; `field` narrows to one field
+    /// (`title`, `summary`, `description`, `aim`, `targetGroup`).
+    async fn texts(&self, ctx: &Context<'_>, #[graphql(desc = "Only texts of this field.")] field: Option<String>) -> Result<Vec<LocalizedText>> {
+        Ok(common::translations(ctx, RecordType::Project, self.0.id, field.as_deref()).await?)
+    }
+
+    /// First day of the project (or of its month or year; see `startPrecision`).
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+
+    /// How exact `startDate` is.
+    async fn start_precision(&self) -> Option<DatePrecision> {
+        self.0.start_precision.map(Into::into)
+    }
+
+    /// Last day of the project (or of its month or year; see `endPrecision`).
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+
+    /// How exact `endDate` is.
+    async fn end_precision(&self) -> Option<DatePrecision> {
+        self.0.end_precision.map(Into::into)
+    }
+
+    /// Latest end the source allows for, when it mentions a possible extension.
+    async fn latest_end_date(&self) -> Option<Date> {
+        self.0.latest_end_date.map(Date)
+    }
+
+    /// Where the project stands today, derived from its dates.
+    async fn status(&self) -> ProjectStatus {
+        status_on(&self.0, Utc::now().date_naive())
+    }
+
+    /// Website address.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// Languages the project works in, where the source states them.
+    async fn working_languages(&self) -> Vec<LanguageCode> {
+        self.0.working_languages.split(',').filter(|l| !l.is_empty()).map(|l| LanguageCode(l.to_owned())).collect()
+    }
+
+    /// Total budget as the source states it; compare with the funding lines.
+    async fn stated_total(&self) -> Option<Money> {
+        match (self.0.stated_total_minor, &self.0.stated_total_currency) {
+            (Some(minor), Some(currency)) => Some(Money::from_minor(minor, currency)),
+            _ => None,
+        }
+    }
+
+    /// Number of partner organisations the source states, which may exceed those it names.
+    async fn stated_partner_count(&self) -> Option<i32> {
+        self.0.stated_partner_count
+    }
+
+    /// Number of countries the source says the partnership spans.
+    async fn stated_country_count(&self) -> Option<i32> {
+        self.0.stated_country_count
+    }
+
+    /// The programme the project is funded under.
+    async fn programme(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
+        let Some(id) = self.0.programme_id else { return Ok(None) };
+        Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
+    }
+
+    /// The organisations in the project with their roles, in the source's order.
+    async fn participations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these roles.")] role: Option<Vec<ParticipationRole>>,
+    ) -> Result<Vec<Participation>> {
+        Ok(participations_of_project(ctx, self.0.id, role.as_deref()).await?)
+    }
+
+    /// Countries of the participating organisations (funders excluded), each once, sorted.
+    async fn countries(&self, ctx: &Context<'_>) -> Result<Vec<CountryCode>> {
+        Ok(partner_countries(ctx, self.0.id).await?)
+    }
+
+    /// True when the partners come from two or more countries.
+    async fn is_cross_border(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(partner_countries(ctx, self.0.id).await?.len() >= 2)
+    }
+
+    /// The project's funding lines.
+    async fn funding_lines(&self, ctx: &Context<'_>) -> Result<Vec<FundingLine>> {
+        let rows = loaders(ctx)?.funding_lines_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(FundingLine).collect())
+    }
+
+    /// Work packages, deliverables, activities and indicators. By default only the top level;
+    /// follow `children` for what a work package holds.
+    async fn outcomes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these kinds.")] kind: Option<Vec<OutcomeKind>>,
+        #[graphql(desc = "False returns outcomes at every level.", default = true)] top_level_only: bool,
+    ) -> Result<Vec<Outcome>> {
+        let rows = loaders(ctx)?.outcomes_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|o| !top_level_only || o.parent_id.is_none())
+            .filter(|o| kind.as_ref().is_none_or(|kinds| kinds.contains(&o.kind.into())))
+            .map(Outcome)
+            .collect())
+    }
+
+    /// Events of the project. By default only top-level events; sessions hang under `sessions`.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "False returns sessions too.", default = true)] top_level_only: bool,
+    ) -> Result<Vec<Event>> {
+        let rows = loaders(ctx)?.events_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().filter(|e| !top_level_only || e.parent_id.is_none()).map(Event).collect())
+    }
+
+    /// Places the project covers.
+    async fn places(&self, ctx: &Context<'_>) -> Result<Vec<Place>> {
+        Ok(places_of_project(ctx, self.0.id).await?)
+    }
+
+    /// Contact people of the project.
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let rows = loaders(ctx)?.contacts_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Contact).collect())
+    }
+
+    /// Source documents the project was curated from.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        Ok(common::sources(ctx, RecordType::Project, self.0.id).await?)
+    }
+}
+
+async fn partner_countries(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<CountryCode>> {
+    let participations = participations_of_project(ctx, project_id, None).await?;
+    let organisation_ids = participations
+        .iter()
+        .filter(|p| p.0.role != entity::enums::ParticipationRole::Funder)
+        .map(|p| p.0.organisation_id);
+    let organisations = loaders(ctx)?.organisations.load_many(organisation_ids).await?;
+    let mut countries: Vec<String> = organisations.into_values().map(|o| o.country_code).collect();
+    countries.sort();
+    countries.dedup();
+    Ok(countries.into_iter().map(CountryCode).collect())
+}
+
+connection!(
+    ProjectConnection,
+    ProjectEdge,
+    Project,
+    "A page of projects, following the Relay connection specification.",
+    "A project with its cursor."
+);
+
+/// Conditions on one participation of a project; all given fields must hold for the same one.
+#[derive(Debug, Default, InputObject)]
+pub struct ParticipantFilter {
+    /// The organisation is one of these.
+    pub organisation: Option<Vec<ID>>,
+    /// The organisation is based in one of these countries.
+    pub country: Option<Vec<CountryCode>>,
+    /// The organisation has one of these roles.
+    pub role: Option<Vec<ParticipationRole>>,
+}
+
+impl ParticipantFilter {
+    fn condition(&self) -> ApiResult<Condition> {
+        let mut participations = Query::select();
+        participations
+            .column((participation::Entity, participation::Column::ProjectId))
+            .from(participation::Entity)
+            .inner_join(
+                organisation::Entity,
+                Expr::col((organisation::Entity, organisation::Column::Id))
+                    .equals((participation::Entity, participation::Column::OrganisationId)),
+            );
+        if let Some(organisations) = &self.organisation {
+            participations.and_where(
+                Expr::col((participation::Entity, participation::Column::OrganisationId))
+                    .is_in(ids::expect_all(RecordType::Organisation, organisations)?),
+            );
+        }
+        if let Some(countries) = &self.country {
+            participations.and_where(
+                Expr::col((organisation::Entity, organisation::Column::CountryCode))
+                    .is_in(countries.iter().map(|c| c.0.clone())),
+            );
+        }
+        if let Some(roles) = &self.role {
+            participations.and_where(
+                Expr::col((participation::Entity, participation::Column::Role))
+                    .is_in(roles.iter().map(|r| entity::enums::ParticipationRole::from(*r))),
+            );
+        }
+        Ok(Condition::all().add(project::Column::Id.in_subquery(participations.to_owned())))
+    }
+}
+
+/// Which projects to return. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct ProjectFilter {
+    /// Title, acronym, summary or a covered place contains this text, ignoring case and
+    /// diacritics ("Rezekne" finds "Rēzekne", "kekava" finds "Ķekava").
+    pub text: Option<String>,
+    /// Some participating organisation is based in one of these countries.
+    pub country: Option<Vec<CountryCode>>,
+    /// Some participation matches all of these conditions.
+    pub participant: Option<ParticipantFilter>,
+    /// Funded by one of these funders, through a programme or a funding line.
+    pub funder: Option<Vec<ID>>,
+    /// Funded under one of these programmes or any programme below them.
+    pub programme: Option<Vec<ID>>,
+    /// Active at some point in this period: starts on or before its end and ends on or after
+    /// its start (a project without an end date counts as still running).
+    pub active_during: Option<DateRange>,
+    /// Starts within this period.
+    pub start_date: Option<DateRange>,
+    /// Has one of these statuses today.
+    pub status: Option<Vec<ProjectStatus>>,
+    /// Covers one of these places.
+    pub place: Option<Vec<ID>>,
+    /// All of these filters hold.
+    pub and: Option<Vec<ProjectFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<ProjectFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<ProjectFilter>>,
+}
+
+fn status_condition(status: ProjectStatus, today: NaiveDate) -> Condition {
+    use project::Column::{EndDate, StartDate};
+    let not_ended = Condition::any().add(EndDate.is_null()).add(EndDate.gte(today));
+    match status {
+        ProjectStatus::Completed => Condition::all().add(EndDate.lt(today)),
+        ProjectStatus::Unknown => Condition::all().add(StartDate.is_null()).add(not_ended),
+        ProjectStatus::Planned => Condition::all().add(StartDate.gt(today)).add(not_ended),
+        ProjectStatus::Ongoing => Condition::all().add(StartDate.lte(today)).add(not_ended),
+    }
+}
+
+impl LogicalFilter for ProjectFilter {
+    fn own_condition(&self) -> ApiResult<Condition> {
+        use project::Column;
+        let mut all = Condition::all();
+        if let Some(text) = &self.text {
+            all = all.add(Column::SearchText.like(contains_pattern(text)));
+        }
+        if let Some(countries) = &self.country {
+            let by_country = ParticipantFilter { country: Some(countries.clone()), ..Default::default() };
+            all = all.add(by_country.condition()?);
+        }
+        if let Some(participant) = &self.participant {
+            all = all.add(participant.condition()?);
+        }
+        if let Some(funders) = &self.funder {
+            let funder_ids = ids::expect_all(RecordType::Funder, funders)?;
+            let via_programme = Query::select()
+                .column(programme::Column::Id)
+                .from(programme::Entity)
+                .and_where(programme::Column::FunderId.is_in(funder_ids.clone()))
+                .to_owned();
+            let via_line = Query::select()
+                .column(funding_line::Column::ProjectId)
+                .from(funding_line::Entity)
+                .and_where(funding_line::Column::FunderId.is_in(funder_ids))
+                .to_owned();
+            all = all.add(
+                Condition::any()
+                    .add(Column::ProgrammeId.in_subquery(via_programme))
+                    .add(Column::Id.in_subquery(via_line)),
+            );
+        }
+        if let Some(programmes) = &self.programme {
+            let ids = ids::expect_all(RecordType::Programme, programmes)?;
+            all = all.add(in_programme_subtree("projects.programme_id", &ids));
+        }
+        if let Some(range) = &self.active_during {
+            let (from, to) = range.checked()?;
+            all = all.add(Column::StartDate.is_not_null());
+            if let Some(to) = to {
+                all = all.add(Column::StartDate.lte(to));
+            }
+            if let Some(from) = from {
+                all = all.add(Condition::any().add(Column::EndDate.is_null()).add(Column::EndDate.gte(from)));
+            }
+        }
+        if let Some(range) = &self.start_date {
+            let (from, to) = range.checked()?;
+            if let Some(from) = from {
+                all = all.add(Column::StartDate.gte(from));
+            }
+            if let Some(to) = to {
+                all = all.add(Column::StartDate.lte(to));
+            }
+        }
+        if let Some(statuses) = &self.status {
+            let today = Utc::now().date_naive();
+            all = all.add(statuses.iter().fold(Condition::any(), |any, s| any.add(status_condition(*s, today))));
+        }
+        if let Some(places) = &self.place {
+            let covered = Query::select()
+                .column(project_place::Column::ProjectId)
+                .from(project_place::Entity)
+                .and_where(project_place::Column::PlaceId.is_in(ids::expect_all(RecordType::Place, places)?))
+                .to_owned();
+            all = all.add(Column::Id.in_subquery(covered));
+        }
+        Ok(all)
+    }
+
+    logical_filter!(ProjectFilter);
+}
+
+/// Fields projects can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ProjectOrderField {
+    /// Start date; projects without one come last.
+    StartDate,
+    /// End date; projects without one come last.
+    EndDate,
+    /// Acronym; projects without one come last.
+    Acronym,
+    /// Stable key.
+    Key,
+}
+
+/// One ordering criterion for projects.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct ProjectOrder {
+    /// What to order by.
+    pub field: ProjectOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// Root fields of projects.
+#[derive(Default)]
+pub struct ProjectQuery;
+
+#[Object]
+impl ProjectQuery {
+    /// Projects, filtered and ordered; by ID when no order is given.
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many projects from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Start after the project with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many projects from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "End before the project with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which projects to return.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<ProjectOrder>>,
+    ) -> Result<ProjectConnection> {
+        let order: Vec<(project::Column, Order)> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| {
+                let column = match o.field {
+                    ProjectOrderField::StartDate => project::Column::StartDate,
+                    ProjectOrderField::EndDate => project::Column::EndDate,
+                    ProjectOrderField::Acronym => project::Column::Acronym,
+                    ProjectOrderField::Key => project::Column::Key,
+                };
+                (column, o.direction.into())
+            })
+            .collect();
+        let select = ordered(filtered(project::Entity::find(), filter.as_ref())?, order, project::Column::Id);
+        let args = PageArgs { first, after, last, before };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Project).await?.into())
+    }
+}
+

@@ -1,0 +1,60 @@
+//! Source documents: where every record came from.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::enums::RecordType;
+use entity::source_document;
+use sea_orm::{EntityTrait, QueryOrder};
+
+use super::common::db;
+use super::ids;
+use super::scalars::LanguageCode;
+use crate::error::ApiError;
+
+/// A document the dataset was curated from. Every record links to the documents it came from.
+#[derive(Debug, Clone)]
+pub struct SourceDocument(pub source_document::Model);
+
+#[Object]
+impl SourceDocument {
+    /// Global ID of the document.
+    pub async fn id(&self) -> ID {
+        ids::encode(RecordType::SourceDocument, self.0.id)
+    }
+
+    /// File name of the document in the seed corpus.
+    async fn file_name(&self) -> &str {
+        &self.0.file_name
+    }
+
+    /// Title of the document, in its own language.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Language the document is written in.
+    async fn language(&self) -> LanguageCode {
+        LanguageCode(self.0.language.clone())
+    }
+
+    /// What the document is, in a sentence.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+}
+
+/// Root fields of source documents.
+#[derive(Default)]
+pub struct SourceQuery;
+
+#[Object]
+impl SourceQuery {
+    /// Every source document, by file name. The list is short, so it is not paginated.
+    async fn source_documents(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
+        let rows = source_document::Entity::find()
+            .order_by_asc(source_document::Column::FileName)
+            .all(db(ctx)?)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(SourceDocument).collect())
+    }
+}

@@ -1,0 +1,101 @@
+//! HTTP routes: `POST /graphql` and `GET /graphql` for the API (a browser's `GET /graphql` gets
+//! the GraphiQL explorer), `GET /healthz` (the process is alive) and `GET /readyz` (the
+//! database answers).
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{Response, ServerError};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tower_http::trace::TraceLayer;
+
+use crate::db;
+use crate::error::code;
+use crate::graphql::ApiSchema;
+use crate::graphql::common::Viewer;
+use crate::graphql::loaders::Loaders;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: ApiSchema,
+    pub db: DatabaseConnection,
+}
+
+/// All routes of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
+    let request = request.into_inner().data(Loaders::new(&state.db)).data(Viewer::Anonymous);
+    let mut response = state.schema.execute(request).await;
+    ensure_error_codes(&mut response);
+    response.into()
+}
+
+async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    execute(&state, request).await
+}
+
+/// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request.
+async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::response::Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("Partnership Graph API").finish())
+            .into_response();
+    }
+    match GraphQLRequest::from_request(request, &state).await {
+        Ok(request) => execute(&state, request).await.into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Gives every error an `extensions.code`. Resolver errors carry theirs already; what is left
+/// comes from async-graphql itself: parse and validation errors (no data was produced) and
+/// argument values that failed to coerce (reported at a path).
+fn ensure_error_codes(response: &mut Response) {
+    let executed = response.data != async_graphql::Value::Null;
+    for error in &mut response.errors {
+        if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+            continue;
+        }
+        let code = error_code(error, executed);
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
+    }
+}
+
+fn error_code(error: &ServerError, executed: bool) -> &'static str {
+    if executed || !error.path.is_empty() {
+        code::BAD_USER_INPUT
+    } else if error.message.contains("-->") || error.message.starts_with("Parse error") {
+        code::GRAPHQL_PARSE_FAILED
+    } else {
+        code::GRAPHQL_VALIDATION_FAILED
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if db::is_reachable(&state.db).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}

@@ -1,0 +1,18 @@
+//! The Partnership Graph API: a GraphQL server over cross-border partnership projects.
+//!
+//! - [`config`]: typed settings read from the environment (and command-line flags).
+//! - [`startup`]: builds the application (database, migrations, seed, router) and serves it.
+//! - [`db`]: connecting, migrating and counting SQL statements.
+//! - [`seed`]: the curated seed dataset format and its loader.
+//! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
+//! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
+//! - [`error`]: the one error type resolvers return, with its `extensions.code`.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod search;
+pub mod seed;
+pub mod startup;

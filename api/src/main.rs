@@ -1,0 +1,41 @@
+//! The server binary: `cargo run` serves; `cargo run -- print-schema` prints the SDL.
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use api::config::Settings;
+use api::startup::{Application, shutdown_signal};
+
+/// The Partnership Graph API server.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Print the GraphQL schema (SDL) to standard output.
+    PrintSchema,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema) = cli.command {
+        print!("{}", api::graphql::sdl());
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let app = Application::build(&cli.settings).await?;
+    tracing::info!(address = %app.local_addr()?, "serving GraphQL at /graphql");
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Building and running the application: the same code path serves `cargo run` and the tests.
+//! The caller owns the shutdown signal; `build` binds the listener so the port is known before
+//! serving (port 0 picks a free one).
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::db::{self, StatementCounter};
+use crate::graphql::{self, pagination::PageLimits};
+use crate::http::{self, AppState};
+use crate::seed::{self, Dataset};
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    db: DatabaseConnection,
+    statements: StatementCounter,
+}
+
+impl Application {
+    /// Connects, migrates, seeds an empty database, builds the schema and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let (db, statements) = db::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
+        db::migrate(&db).await.context("cannot apply migrations")?;
+        if !settings.skip_seed {
+            let dataset = match &settings.seed_dir {
+                Some(dir) => Dataset::from_dir(dir)?,
+                None => Dataset::embedded()?,
+            };
+            if seed::load_if_empty(&db, &dataset).await? {
+                tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
+            }
+        }
+        let limits = PageLimits { default_size: settings.default_page_size, max_size: settings.max_page_size };
+        let schema = graphql::build_schema(db.clone(), limits);
+        let router = http::router(AppState { schema, db: db.clone() });
+        let address = SocketAddr::new(settings.host, settings.port);
+        let listener = TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+        Ok(Self { listener, router, db, statements })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The database connection the server uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Counter of every SQL statement the server runs.
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// A database URL without its password, for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

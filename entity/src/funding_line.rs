@@ -1,0 +1,26 @@
+//! An amount of money for a project from one kind of source.
+
+use sea_orm::entity::prelude::*;
+use crate::enums::FundingKind;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "funding_lines")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub kind: FundingKind,
+    pub funder_id: Option<i32>,
+    pub programme_id: Option<i32>,
+    /// Amount in hundredths of the currency unit (cents), never negative. Integer minor units
+    /// keep amounts and their sums exact on SQLite too, whose DECIMAL is a float.
+    pub amount_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    pub position: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! A partner organisation, funder body or other participant.
+
+use sea_orm::entity::prelude::*;
+use crate::enums::OrganisationKind;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "organisations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub key: String,
+    pub kind: OrganisationKind,
+    pub short_name: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country_code: String,
+    pub city: Option<String>,
+    pub website: Option<String>,
+    /// The place (usually a municipality) the organisation is based in.
+    pub place_id: Option<i32>,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

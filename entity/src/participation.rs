@@ -1,0 +1,21 @@
+//! An organisation taking part in a project, in a role.
+
+use sea_orm::entity::prelude::*;
+use crate::enums::ParticipationRole;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "participations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub organisation_id: i32,
+    pub role: ParticipationRole,
+    /// Order in which the source lists the partners.
+    pub position: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

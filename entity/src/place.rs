@@ -1,0 +1,26 @@
+//! A place: country, region, municipality, settlement or venue, in a tree.
+
+use sea_orm::entity::prelude::*;
+use crate::enums::PlaceKind;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "places")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub key: String,
+    pub kind: PlaceKind,
+    pub parent_id: Option<i32>,
+    /// Official code where one exists (ISO 3166-1 alpha-2 for countries).
+    pub code: Option<String>,
+    /// ISO 3166-1 alpha-2 country the place lies in.
+    pub country_code: String,
+    /// Lower-case, diacritic-free names for text matching.
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

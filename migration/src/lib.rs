@@ -1,0 +1,18 @@
+//! Schema migrations for the partnership domain. The same migrations run unchanged on SQLite
+//! (the embedded default) and PostgreSQL (production): they use only the portable subset of
+//! sea-query's schema builder and portable CHECK expressions.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_domain;
+
+/// Every migration, in the order it applies.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_domain::Migration)]
+    }
+}
