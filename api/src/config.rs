@@ -25,6 +25,9 @@ pub struct Settings {
     /// Largest number of database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+    /// Milliseconds a DataLoader waits to collect the keys of one batch before it queries.
+    #[arg(long, env = "LOADER_DELAY_MS", default_value_t = 1)]
+    pub loader_delay_ms: u64,
     /// Page size of a connection when the query gives neither `first` nor `last`.
     #[arg(long, env = "DEFAULT_PAGE_SIZE", default_value_t = 20)]
     pub default_page_size: u32,
@@ -46,6 +49,7 @@ impl Settings {
             seed_dir: None,
             skip_seed: false,
             database_max_connections: 5,
+            loader_delay_ms: 1,
             default_page_size: 20,
             max_page_size: 100,
         }

@@ -32,6 +32,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnect
     let hook = counter.0.clone();
     db.set_metric_callback(move |_info| {
         hook.fetch_add(1, Ordering::Relaxed);
+        if std::env::var("DEBUG_SQL").is_ok() { eprintln!("SQL: {}", _info.statement.sql.chars().take(110).collect::<String>()); }
     });
     Ok((db, counter))
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod money;
 pub mod search;
 pub mod seed;
 pub mod startup;

@@ -23,6 +23,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::money;
 use crate::search::search_text;
 
 /// Texts of one field by ISO 639-1 language. `en` is a curators' translation; every other
@@ -312,13 +313,8 @@ fn parse_time(value: &Option<String>, key: &str) -> Result<Option<NaiveTime>, Se
         .transpose()
 }
 
-/// Amount in hundredths; refuses negative amounts and more than two decimal places.
-pub fn to_minor_units(amount: Decimal, key: &str) -> Result<i64, SeedError> {
-    let hundredths = amount * Decimal::ONE_HUNDRED;
-    if amount.is_sign_negative() || hundredths.fract() != Decimal::ZERO {
-        return Err(invalid(format!("{key}: amount {amount} must be non-negative with at most two decimals")));
-    }
-    i64::try_from(hundredths).map_err(|_| invalid(format!("{key}: amount {amount} is too large")))
+fn minor_units(amount: Decimal, key: &str) -> Result<i64, SeedError> {
+    money::to_minor_units(amount).map_err(|e| invalid(format!("{key}: {}", e.describe(amount))))
 }
 
 /// Inserts one dataset, resolving keys to the ids the database assigns.
@@ -547,7 +543,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         let (stated_total_minor, stated_total_currency) = match &r.stated_total {
             Some(total) => {
                 check_code(&total.currency, 3, "currency", key)?;
-                (Some(to_minor_units(total.amount, key)?), Some(total.currency.clone()))
+                (Some(minor_units(total.amount, key)?), Some(total.currency.clone()))
             }
             None => (None, None),
         };
@@ -611,7 +607,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 kind: Set(line.kind),
                 funder_id: Set(resolve_opt(&self.funders, "funder", &line.funder, key)?),
                 programme_id: Set(resolve_opt(&self.programmes, "programme", &line.programme, key)?),
-                amount_minor: Set(to_minor_units(line.amount, key)?),
+                amount_minor: Set(minor_units(line.amount, key)?),
                 currency: Set(line.currency.clone()),
                 position: Set(position),
                 ..Default::default()

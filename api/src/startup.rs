@@ -40,7 +40,8 @@ impl Application {
         }
         let limits = PageLimits { default_size: settings.default_page_size, max_size: settings.max_page_size };
         let schema = graphql::build_schema(db.clone(), limits);
-        let router = http::router(AppState { schema, db: db.clone() });
+        let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
+        let router = http::router(AppState { schema, db: db.clone(), loader_delay });
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
         Ok(Self { listener, router, db, statements })

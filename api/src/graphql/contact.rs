@@ -26,6 +26,7 @@ fn personal(ctx: &Context<'_>, value: &Option<String>) -> ApiResult<Option<Strin
     .map(|()| value.clone())
 }
 
+/// A contact person of a project or organisation.
 #[Object]
 impl Contact {
     /// Global ID of the contact.

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Clone)]
 pub struct Event(pub event::Model);
 
+/// A meeting, training session, pilot or other event of a project.
 #[Object]
 impl Event {
     /// Global ID of the event.
@@ -202,6 +203,7 @@ pub struct EventOrder {
 #[derive(Default)]
 pub struct EventQuery;
 
+/// Root fields of events.
 #[Object]
 impl EventQuery {
     /// Events of all projects, sessions included, filtered and ordered; by ID when no order is

@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::{funder, funding_line, programme};
-use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, Value};
 
@@ -13,7 +12,7 @@ use super::ids;
 use super::organisation::Organisation;
 use super::pagination::{PageArgs, connection, paginate};
 use super::project::Project;
-use super::scalars::{CountryCode, CurrencyCode, LanguageCode, Money};
+use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
 use super::source::SourceDocument;
 use crate::error::{ApiError, ApiResult};
 use crate::search::contains_pattern;
@@ -36,6 +35,7 @@ pub fn in_programme_subtree(column: &str, programme_ids: &[i32]) -> SimpleExpr {
 #[derive(Debug, Clone)]
 pub struct Funder(pub funder::Model);
 
+/// A body that funds projects, directly or through programmes.
 #[Object]
 impl Funder {
     /// Global ID of the funder.
@@ -90,6 +90,7 @@ impl Funder {
 #[derive(Debug, Clone)]
 pub struct Programme(pub programme::Model);
 
+/// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
 #[Object]
 impl Programme {
     /// Global ID of the programme.
@@ -171,6 +172,7 @@ impl Programme {
 #[derive(Debug, Clone)]
 pub struct FundingLine(pub funding_line::Model);
 
+/// An amount of money for a project from one kind of source.
 #[Object]
 impl FundingLine {
     /// Global ID of the funding line.
@@ -330,12 +332,8 @@ pub struct AmountRange {
     pub max: Option<Decimal>,
 }
 
-fn minor_units(amount: Decimal) -> ApiResult<i64> {
-    let hundredths = amount * Decimal::ONE_HUNDRED;
-    if hundredths.fract() != Decimal::ZERO {
-        return Err(ApiError::bad_input(format!("amount {amount} has more than two decimals")));
-    }
-    i64::try_from(hundredths).map_err(|_| ApiError::bad_input(format!("amount {amount} is out of range")))
+fn minor_units(Decimal(amount): Decimal) -> ApiResult<i64> {
+    crate::money::to_minor_units(amount).map_err(|e| ApiError::bad_input(e.describe(amount)))
 }
 
 /// Which funding lines to return. All given fields must hold.
@@ -384,7 +382,7 @@ impl LogicalFilter for FundingLineFilter {
             if let (Some(min), Some(max)) = (range.min, range.max)
                 && min > max
             {
-                return Err(ApiError::bad_input(format!("amount range ends ({max}) below its start ({min})")));
+                return Err(ApiError::bad_input(format!("amount range ends ({}) below its start ({})", max.0, min.0)));
             }
             if let Some(min) = range.min {
                 all = all.add(funding_line::Column::AmountMinor.gte(minor_units(min)?));
@@ -443,6 +441,7 @@ pub struct FunderOrder {
 #[derive(Default)]
 pub struct FundingQuery;
 
+/// Root fields of funding.
 #[Object]
 impl FundingQuery {
     /// Funders, filtered and ordered; by ID when no order is given.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -210,16 +211,17 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>>
+    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
+        fn by_id<E>(db: &DatabaseConnection, delay: Duration) -> DataLoader<ById<E>>
         where
             E: Keyed + Send + Sync + 'static,
             E::Model: Send + Sync + Clone + 'static,
         {
-            DataLoader::new(ById { db: db.clone(), entity: PhantomData }, tokio::spawn)
+            DataLoader::new(ById { db: db.clone(), entity: PhantomData }, tokio::spawn).delay(delay)
         }
         fn children<E>(
             db: &DatabaseConnection,
+            delay: Duration,
             column: E::Column,
             order: E::Column,
             key_of: fn(&E::Model) -> Option<i32>,
@@ -229,103 +231,103 @@ impl Loaders {
             E::Column: Send + Sync,
             E::Model: Send + Sync + Clone + 'static,
         {
-            DataLoader::new(ChildrenOf { db: db.clone(), column, order, key_of }, tokio::spawn)
+            DataLoader::new(ChildrenOf { db: db.clone(), column, order, key_of }, tokio::spawn).delay(delay)
         }
         Self {
-            projects: by_id(db),
-            organisations: by_id(db),
-            places: by_id(db),
-            funders: by_id(db),
-            programmes: by_id(db),
-            funding_lines: by_id(db),
-            participations: by_id(db),
-            outcomes: by_id(db),
-            events: by_id(db),
-            contacts: by_id(db),
-            source_documents: by_id(db),
+            projects: by_id(db, delay),
+            organisations: by_id(db, delay),
+            places: by_id(db, delay),
+            funders: by_id(db, delay),
+            programmes: by_id(db, delay),
+            funding_lines: by_id(db, delay),
+            participations: by_id(db, delay),
+            outcomes: by_id(db, delay),
+            events: by_id(db, delay),
+            contacts: by_id(db, delay),
+            source_documents: by_id(db, delay),
             participations_of_project: children::<participation::Entity>(
-                db,
+                db, delay,
                 participation::Column::ProjectId,
                 participation::Column::Position,
                 |m| Some(m.project_id),
             ),
             participations_of_organisation: children::<participation::Entity>(
-                db,
+                db, delay,
                 participation::Column::OrganisationId,
                 participation::Column::ProjectId,
                 |m| Some(m.organisation_id),
             ),
             funding_lines_of_project: children::<funding_line::Entity>(
-                db,
+                db, delay,
                 funding_line::Column::ProjectId,
                 funding_line::Column::Position,
                 |m| Some(m.project_id),
             ),
             funding_lines_of_programme: children::<funding_line::Entity>(
-                db,
+                db, delay,
                 funding_line::Column::ProgrammeId,
                 funding_line::Column::ProjectId,
                 |m| m.programme_id,
             ),
             outcomes_of_project: children::<outcome::Entity>(
-                db,
+                db, delay,
                 outcome::Column::ProjectId, outcome::Column::Position, |m| {
                 Some(m.project_id)
             }),
             outcomes_of_outcome: children::<outcome::Entity>(
-                db,
+                db, delay,
                 outcome::Column::ParentId, outcome::Column::Position, |m| m.parent_id),
             events_of_project: children::<event::Entity>(
-                db,
+                db, delay,
                 event::Column::ProjectId, event::Column::Position, |m| Some(m.project_id)),
             events_of_event: children::<event::Entity>(
-                db,
+                db, delay,
                 event::Column::ParentId, event::Column::Position, |m| m.parent_id),
             places_of_project: children::<project_place::Entity>(
-                db,
+                db, delay,
                 project_place::Column::ProjectId,
                 project_place::Column::Position,
                 |m| Some(m.project_id),
             ),
             projects_of_place: children::<project_place::Entity>(
-                db,
+                db, delay,
                 project_place::Column::PlaceId,
                 project_place::Column::ProjectId,
                 |m| Some(m.place_id),
             ),
             places_of_place: children::<place::Entity>(
-                db,
+                db, delay,
                 place::Column::ParentId, place::Column::Key, |m| m.parent_id),
             contacts_of_project: children::<contact::Entity>(
-                db,
+                db, delay,
                 contact::Column::ProjectId, contact::Column::Position, |m| m.project_id),
             contacts_of_organisation: children::<contact::Entity>(
-                db,
+                db, delay,
                 contact::Column::OrganisationId,
                 contact::Column::Position,
                 |m| m.organisation_id,
             ),
             programmes_of_funder: children::<programme::Entity>(
-                db,
+                db, delay,
                 programme::Column::FunderId, programme::Column::Key, |m| {
                 Some(m.funder_id)
             }),
             programmes_of_programme: children::<programme::Entity>(
-                db,
+                db, delay,
                 programme::Column::ParentId, programme::Column::Key, |m| m.parent_id),
             projects_of_programme: children::<project::Entity>(
-                db,
+                db, delay,
                 project::Column::ProgrammeId, project::Column::StartDate, |m| {
                 m.programme_id
             }),
             identifiers_of_organisation: children::<organisation_identifier::Entity>(
-                db,
+                db, delay,
                 organisation_identifier::Column::OrganisationId,
                 organisation_identifier::Column::Scheme,
                 |m| Some(m.organisation_id),
             ),
-            texts: DataLoader::new(TextsOf { db: db.clone() }, tokio::spawn),
-            sources: DataLoader::new(SourcesOf { db: db.clone() }, tokio::spawn),
+            texts: DataLoader::new(TextsOf { db: db.clone() }, tokio::spawn).delay(delay),
+            sources: DataLoader::new(SourcesOf { db: db.clone() }, tokio::spawn).delay(delay),
         }
     }
 }

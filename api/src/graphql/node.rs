@@ -59,6 +59,7 @@ fn decode(id: &ID) -> ApiResult<(RecordType, i32)> {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Root fields of the `Node` interface.
 #[Object]
 impl NodeQuery {
     /// The record with this global ID, or null when there is none. An ID that is not one of

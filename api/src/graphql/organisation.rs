@@ -31,6 +31,7 @@ pub struct ExternalIdentifier {
     pub value: String,
 }
 
+/// A partner organisation: an NGO, museum, municipality, company or other body.
 #[Object]
 impl Organisation {
     /// Global ID of the organisation.
@@ -141,6 +142,7 @@ impl Participation {
     }
 }
 
+/// An organisation taking part in a project in one role.
 #[Object]
 impl Participation {
     /// Global ID of the participation.
@@ -290,6 +292,7 @@ fn organisation_order(orders: Option<Vec<OrganisationOrder>>) -> Vec<(organisati
 #[derive(Default)]
 pub struct OrganisationQuery;
 
+/// Root fields of organisations.
 #[Object]
 impl OrganisationQuery {
     /// Organisations, filtered and ordered; by ID when no order is given.

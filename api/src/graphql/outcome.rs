@@ -20,6 +20,8 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Clone)]
 pub struct Outcome(pub outcome::Model);
 
+/// A work package, deliverable, activity or indicator of a project, with planned and achieved
+/// quantities where the source gives them.
 #[Object]
 impl Outcome {
     /// Global ID of the outcome.
@@ -185,6 +187,7 @@ pub struct OutcomeOrder {
 #[derive(Default)]
 pub struct OutcomeQuery;
 
+/// Root fields of outcomes.
 #[Object]
 impl OutcomeQuery {
     /// Outcomes of all projects, filtered and ordered; by ID when no order is given.

@@ -19,6 +19,7 @@ use crate::search::contains_pattern;
 #[derive(Debug, Clone)]
 pub struct Place(pub place::Model);
 
+/// A country, region, municipality, settlement or venue.
 #[Object]
 impl Place {
     /// Global ID of the place.
@@ -182,6 +183,7 @@ fn place_order(orders: Option<Vec<PlaceOrder>>) -> Vec<(place::Column, Order)> {
 #[derive(Default)]
 pub struct PlaceQuery;
 
+/// Root fields of places.
 #[Object]
 impl PlaceQuery {
     /// Places, filtered and ordered; by ID when no order is given.

@@ -38,6 +38,7 @@ pub fn status_on(project: &project::Model, today: NaiveDate) -> ProjectStatus {
     }
 }
 
+/// A cross-border partnership project.
 #[Object]
 impl Project {
     /// Global ID of the project.
@@ -426,6 +427,7 @@ pub struct ProjectOrder {
 #[derive(Default)]
 pub struct ProjectQuery;
 
+/// Root fields of projects.
 #[Object]
 impl ProjectQuery {
     /// Projects, filtered and ordered; by ID when no order is given.

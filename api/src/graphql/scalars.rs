@@ -3,7 +3,6 @@
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
 use chrono::{NaiveDate, NaiveTime};
-use rust_decimal::Decimal;
 
 fn letters(value: &Value, len: usize, upper: bool, what: &str) -> InputValueResult<String> {
     let Value::String(text) = value else {
@@ -25,6 +24,7 @@ macro_rules! code_scalar {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub String);
 
+        #[doc = $doc]
         #[Scalar(name = $what)]
         impl ScalarType for $name {
             fn parse(value: Value) -> InputValueResult<Self> {
@@ -50,6 +50,7 @@ code_scalar!(LanguageCode, "An ISO 639-1 language code, such as `lv`.", 2, false
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+/// A calendar date in ISO 8601, `YYYY-MM-DD`.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -70,6 +71,7 @@ impl ScalarType for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime(pub NaiveTime);
 
+/// A wall-clock time in ISO 8601, `HH:MM`, in the time zone given beside it.
 #[Scalar(name = "LocalTime")]
 impl ScalarType for LocalTime {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -86,6 +88,34 @@ impl ScalarType for LocalTime {
     }
 }
 
+/// An exact decimal number, sent as a string (e.g. `"96352.40"`) so no precision is lost to
+/// floating point. Input accepts a string or an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+/// An exact decimal number, sent as a string (e.g. `"96352.40"`) so no precision is lost to
+/// floating point. Input accepts a string or an integer.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text
+                .parse::<rust_decimal::Decimal>()
+                .map(Decimal)
+                .map_err(|_| InputValueError::custom(format!("`{text}` is not a decimal number"))),
+            Value::Number(number) if number.is_i64() => number
+                .as_i64()
+                .map(|n| Decimal(rust_decimal::Decimal::from(n)))
+                .ok_or_else(|| InputValueError::custom("not a decimal number")),
+            _ => Err(InputValueError::custom("a Decimal must be a string such as \"12.50\" or an integer")),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
 /// An exact amount of money in one currency.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Money {
@@ -98,6 +128,6 @@ pub struct Money {
 impl Money {
     /// Money from an amount stored in hundredths of the currency unit.
     pub fn from_minor(minor: i64, currency: &str) -> Self {
-        Self { amount: Decimal::new(minor, 2), currency: CurrencyCode(currency.to_owned()) }
+        Self { amount: Decimal(crate::money::from_minor_units(minor)), currency: CurrencyCode(currency.to_owned()) }
     }
 }

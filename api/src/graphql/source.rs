@@ -14,6 +14,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct SourceDocument(pub source_document::Model);
 
+/// A document the dataset was curated from. Every record links to the documents it came from.
 #[Object]
 impl SourceDocument {
     /// Global ID of the document.
@@ -46,6 +47,7 @@ impl SourceDocument {
 #[derive(Default)]
 pub struct SourceQuery;
 
+/// Root fields of source documents.
 #[Object]
 impl SourceQuery {
     /// Every source document, by file name. The list is short, so it is not paginated.

@@ -10,6 +10,8 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use std::time::Duration;
+
 use sea_orm::DatabaseConnection;
 use tower_http::trace::TraceLayer;
 
@@ -24,6 +26,8 @@ use crate::graphql::loaders::Loaders;
 pub struct AppState {
     pub schema: ApiSchema,
     pub db: DatabaseConnection,
+    /// How long a DataLoader waits to collect keys before it queries.
+    pub loader_delay: Duration,
 }
 
 /// All routes of the server.
@@ -37,7 +41,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(Loaders::new(&state.db)).data(Viewer::Anonymous);
+    let request = request.into_inner().data(Loaders::new(&state.db, state.loader_delay)).data(Viewer::Anonymous);
     let mut response = state.schema.execute(request).await;
     ensure_error_codes(&mut response);
     response.into()
@@ -65,8 +69,8 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
 }
 
 /// Gives every error an `extensions.code`. Resolver errors carry theirs already; what is left
-/// comes from async-graphql itself: parse and validation errors (no data was produced) and
-/// argument values that failed to coerce (reported at a path).
+/// comes from async-graphql itself: parse and validation errors (no data was produced), and
+/// argument or variable values that do not fit their type, which are the caller's input errors.
 fn ensure_error_codes(response: &mut Response) {
     let executed = response.data != async_graphql::Value::Null;
     for error in &mut response.errors {
@@ -79,7 +83,7 @@ fn ensure_error_codes(response: &mut Response) {
 }
 
 fn error_code(error: &ServerError, executed: bool) -> &'static str {
-    if executed || !error.path.is_empty() {
+    if executed || !error.path.is_empty() || error.message.starts_with("Invalid value for argument") {
         code::BAD_USER_INPUT
     } else if error.message.contains("-->") || error.message.starts_with("Parse error") {
         code::GRAPHQL_PARSE_FAILED

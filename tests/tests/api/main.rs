@@ -1,1 +1,13 @@
+//! The one integration-test binary: the real server over HTTP, on SQLite and (with
+//! `TEST_DATABASE_URL`) PostgreSQL.
 
+mod errors;
+mod filters;
+mod helpers;
+mod nodes;
+mod pagination;
+mod relations;
+mod schema;
+mod seed_facts;
+mod startup;
+mod statements;

@@ -1,0 +1,71 @@
+//! Start-up: migrations and seed on an empty database, nothing loaded twice, health probes, the
+//! explorer, GET queries, custom datasets, and a bad dataset leaving the database empty.
+
+use api::config::Settings;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+use tempfile::TempDir;
+
+use crate::helpers::{TestApp, backends, fresh_database};
+
+#[tokio::test]
+async fn a_second_start_on_the_same_database_loads_nothing_twice() {
+    for backend in backends() {
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let first = TestApp::start(backend, Settings::for_database(url.clone(), 0), TempDir::new().expect("dir")).await;
+        drop(first);
+        let second = TestApp::start(backend, Settings::for_database(url, 0), dir).await;
+        let projects = entity::project::Entity::find().count(&second.db).await.expect("count");
+        let texts = entity::localized_text::Entity::find().count(&second.db).await.expect("count");
+        assert_eq!(projects, 5, "[{backend}]");
+        let data = second.data("{ organisations { totalCount } }", json!({})).await;
+        assert_eq!(data["organisations"]["totalCount"], 17);
+        assert!(texts > 100);
+    }
+}
+
+#[tokio::test]
+async fn health_readiness_explorer_and_get_queries_answer() {
+    for app in TestApp::all().await {
+        let healthz = app.client.get(format!("{}/healthz", app.address)).send().await.expect("sent");
+        assert_eq!(healthz.status(), 200, "[{}]", app.backend);
+        let readyz = app.client.get(format!("{}/readyz", app.address)).send().await.expect("sent");
+        assert_eq!(readyz.status(), 200);
+        let explorer = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(explorer.status(), 200);
+        assert!(explorer.text().await.unwrap_or_default().to_lowercase().contains("graphiql"));
+        let get = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .query(&[("query", "{ projects { totalCount } }")])
+            .send()
+            .await
+            .expect("sent");
+        let body: serde_json::Value = get.json().await.expect("json");
+        assert_eq!(body["data"]["projects"]["totalCount"], 5);
+    }
+}
+
+#[tokio::test]
+async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() {
+    for backend in backends() {
+        let data = TempDir::new().expect("temp dir");
+        crate::statements::write_dataset(data.path(), 2, Some("no-such-organisation"));
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let mut settings = Settings::for_database(url.clone(), 0);
+        settings.seed_dir = Some(data.path().to_owned());
+        let error = api::startup::Application::build(&settings).await.err().expect("start-up fails");
+        assert!(format!("{error:#}").contains("unknown organisation `no-such-organisation`"), "[{backend}] {error:#}");
+        let (db, _) = api::db::connect(&url, 1).await.expect("connect");
+        assert_eq!(entity::source_document::Entity::find().count(&db).await.expect("count"), 0, "[{backend}]");
+        assert_eq!(entity::project::Entity::find().count(&db).await.expect("count"), 0);
+    }
+}
