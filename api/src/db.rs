@@ -19,7 +19,10 @@ impl StatementCounter {
 }
 
 /// Opens a pool on `url`, counting every statement it runs.
-pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
@@ -30,9 +33,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(DatabaseConnect
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let hook = counter.0.clone();
-    db.set_metric_callback(move |_info| {
+    db.set_metric_callback(move |info| {
         hook.fetch_add(1, Ordering::Relaxed);
-        if std::env::var("DEBUG_SQL").is_ok() { eprintln!("SQL: {}", _info.statement.sql.chars().take(110).collect::<String>()); }
+        tracing::trace!(sql = %info.statement.sql, elapsed = ?info.elapsed, failed = info.failed, "statement");
     });
     Ok((db, counter))
 }

@@ -26,7 +26,9 @@ pub fn to_minor_units(amount: Decimal) -> Result<i64, AmountError> {
     if amount.is_sign_negative() && !amount.is_zero() {
         return Err(AmountError::Negative);
     }
-    let hundredths = amount.checked_mul(Decimal::ONE_HUNDRED).ok_or(AmountError::TooLarge)?;
+    let hundredths = amount
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .ok_or(AmountError::TooLarge)?;
     if !hundredths.fract().is_zero() {
         return Err(AmountError::TooPrecise);
     }
@@ -51,7 +53,13 @@ mod tests {
 
     #[test]
     fn negative_or_over_precise_amounts_are_refused() {
-        assert_eq!(to_minor_units(Decimal::new(-1, 0)), Err(AmountError::Negative));
-        assert_eq!(to_minor_units(Decimal::new(1001, 3)), Err(AmountError::TooPrecise));
+        assert_eq!(
+            to_minor_units(Decimal::new(-1, 0)),
+            Err(AmountError::Negative)
+        );
+        assert_eq!(
+            to_minor_units(Decimal::new(1001, 3)),
+            Err(AmountError::TooPrecise)
+        );
     }
 }

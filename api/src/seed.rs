@@ -10,16 +10,18 @@ use std::path::Path;
 
 use chrono::{NaiveDate, NaiveTime};
 use entity::enums::{
-    DatePrecision, EventKind, FundingKind, OrganisationKind, OutcomeKind, ParticipationRole, PlaceKind, RecordType,
+    DatePrecision, EventKind, FundingKind, OrganisationKind, OutcomeKind, ParticipationRole,
+    PlaceKind, RecordType,
 };
 use entity::{
-    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier, outcome,
-    participation, place, programme, project, project_place, record_source, source_document,
+    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier,
+    outcome, participation, place, programme, project, project_place, record_source,
+    source_document,
 };
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -36,7 +38,10 @@ pub enum SeedError {
     #[error("cannot read seed file {path}: {cause}")]
     Read { path: String, cause: std::io::Error },
     #[error("seed file {file} is not valid: {cause}")]
-    Parse { file: String, cause: serde_json::Error },
+    Parse {
+        file: String,
+        cause: serde_json::Error,
+    },
     #[error("invalid seed data: {0}")]
     Invalid(String),
     #[error("database error while loading seed data: {0}")]
@@ -244,7 +249,10 @@ pub struct Dataset {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, SeedError> {
-    serde_json::from_str(text).map_err(|cause| SeedError::Parse { file: file.to_owned(), cause })
+    serde_json::from_str(text).map_err(|cause| SeedError::Parse {
+        file: file.to_owned(),
+        cause,
+    })
 }
 
 impl Dataset {
@@ -253,7 +261,10 @@ impl Dataset {
         Ok(Self {
             sources: parse("sources.json", include_str!("../../data/sources.json"))?,
             places: parse("places.json", include_str!("../../data/places.json"))?,
-            organisations: parse("organisations.json", include_str!("../../data/organisations.json"))?,
+            organisations: parse(
+                "organisations.json",
+                include_str!("../../data/organisations.json"),
+            )?,
             funding: parse("funding.json", include_str!("../../data/funding.json"))?,
             projects: parse("projects.json", include_str!("../../data/projects.json"))?,
         })
@@ -263,7 +274,10 @@ impl Dataset {
     pub fn from_dir(dir: &Path) -> Result<Self, SeedError> {
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|cause| SeedError::Read { path: path.display().to_string(), cause })
+            std::fs::read_to_string(&path).map_err(|cause| SeedError::Read {
+                path: path.display().to_string(),
+                cause,
+            })
         };
         Ok(Self {
             sources: parse("sources.json", &read("sources.json")?)?,
@@ -278,7 +292,8 @@ impl Dataset {
 /// Loads `dataset` when the database holds no source documents and no projects; returns whether
 /// it loaded. Everything goes in one transaction: a failure leaves the database empty.
 pub async fn load_if_empty(db: &DatabaseConnection, dataset: &Dataset) -> Result<bool, SeedError> {
-    let has_data = source_document::Entity::find().count(db).await? > 0 || project::Entity::find().count(db).await? > 0;
+    let has_data = source_document::Entity::find().count(db).await? > 0
+        || project::Entity::find().count(db).await? > 0;
     if has_data {
         return Ok(false);
     }
@@ -292,7 +307,9 @@ fn check_code(value: &str, len: usize, what: &str, key: &str) -> Result<(), Seed
     if value.len() == len && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(invalid(format!("{key}: {what} `{value}` must be {len} upper-case letters")))
+        Err(invalid(format!(
+            "{key}: {what} `{value}` must be {len} upper-case letters"
+        )))
     }
 }
 
@@ -300,7 +317,9 @@ fn check_lang(lang: &str, key: &str) -> Result<(), SeedError> {
     if lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase()) {
         Ok(())
     } else {
-        Err(invalid(format!("{key}: language `{lang}` must be an ISO 639-1 code such as `lv`")))
+        Err(invalid(format!(
+            "{key}: language `{lang}` must be an ISO 639-1 code such as `lv`"
+        )))
     }
 }
 
@@ -308,7 +327,8 @@ fn parse_time(value: &Option<String>, key: &str) -> Result<Option<NaiveTime>, Se
     value
         .as_deref()
         .map(|text| {
-            NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| invalid(format!("{key}: time `{text}` must be HH:MM")))
+            NaiveTime::parse_from_str(text, "%H:%M")
+                .map_err(|_| invalid(format!("{key}: time `{text}` must be HH:MM")))
         })
         .transpose()
 }
@@ -331,8 +351,15 @@ struct Loader<'c, C> {
     links: Vec<record_source::ActiveModel>,
 }
 
-fn resolve(map: &HashMap<String, i32>, what: &str, key: &str, owner: &str) -> Result<i32, SeedError> {
-    map.get(key).copied().ok_or_else(|| invalid(format!("{owner}: unknown {what} `{key}`")))
+fn resolve(
+    map: &HashMap<String, i32>,
+    what: &str,
+    key: &str,
+    owner: &str,
+) -> Result<i32, SeedError> {
+    map.get(key)
+        .copied()
+        .ok_or_else(|| invalid(format!("{owner}: unknown {what} `{key}`")))
 }
 
 fn resolve_opt(
@@ -341,7 +368,9 @@ fn resolve_opt(
     key: &Option<String>,
     owner: &str,
 ) -> Result<Option<i32>, SeedError> {
-    key.as_deref().map(|key| resolve(map, what, key, owner)).transpose()
+    key.as_deref()
+        .map(|key| resolve(map, what, key, owner))
+        .transpose()
 }
 
 impl<'c, C: ConnectionTrait> Loader<'c, C> {
@@ -359,7 +388,15 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         }
     }
 
-    fn text(&mut self, record: RecordType, id: i32, field: &str, position: i32, texts: &Localized, owner: &str) -> Result<(), SeedError> {
+    fn text(
+        &mut self,
+        record: RecordType,
+        id: i32,
+        field: &str,
+        position: i32,
+        texts: &Localized,
+        owner: &str,
+    ) -> Result<(), SeedError> {
         if texts.is_empty() {
             return Err(invalid(format!("{owner}: `{field}` has no text")));
         }
@@ -382,9 +419,17 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         Ok(())
     }
 
-    fn cite(&mut self, record: RecordType, id: i32, sources: &[String], owner: &str) -> Result<(), SeedError> {
+    fn cite(
+        &mut self,
+        record: RecordType,
+        id: i32,
+        sources: &[String],
+        owner: &str,
+    ) -> Result<(), SeedError> {
         if sources.is_empty() {
-            return Err(invalid(format!("{owner}: every record must cite at least one source document")));
+            return Err(invalid(format!(
+                "{owner}: every record must cite at least one source document"
+            )));
         }
         for file in sources {
             let source_id = resolve(&self.sources, "source document", file, owner)?;
@@ -398,7 +443,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         Ok(())
     }
 
-    fn remember(map: &mut HashMap<String, i32>, what: &str, key: &str, id: i32) -> Result<(), SeedError> {
+    fn remember(
+        map: &mut HashMap<String, i32>,
+        what: &str,
+        key: &str,
+        id: i32,
+    ) -> Result<(), SeedError> {
         if map.insert(key.to_owned(), id).is_some() {
             return Err(invalid(format!("{what} key `{key}` is used twice")));
         }
@@ -418,7 +468,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             .insert(self.db)
             .await?;
             Self::remember(&mut self.sources, "source", &source.file, row.id)?;
-            self.cite(RecordType::SourceDocument, row.id, std::slice::from_ref(&source.file), &source.file)?;
+            self.cite(
+                RecordType::SourceDocument,
+                row.id,
+                std::slice::from_ref(&source.file),
+                &source.file,
+            )?;
         }
         for record in &data.places {
             self.place(record).await?;
@@ -436,10 +491,14 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             self.project(record).await?;
         }
         for chunk in std::mem::take(&mut self.texts).chunks(500) {
-            localized_text::Entity::insert_many(chunk.to_vec()).exec(self.db).await?;
+            localized_text::Entity::insert_many(chunk.to_vec())
+                .exec(self.db)
+                .await?;
         }
         for chunk in std::mem::take(&mut self.links).chunks(500) {
-            record_source::Entity::insert_many(chunk.to_vec()).exec(self.db).await?;
+            record_source::Entity::insert_many(chunk.to_vec())
+                .exec(self.db)
+                .await?;
         }
         Ok(())
     }
@@ -449,7 +508,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         let row = place::ActiveModel {
             key: Set(r.key.clone()),
             kind: Set(r.kind),
-            parent_id: Set(resolve_opt(&self.places, "parent place (list parents first)", &r.parent, &r.key)?),
+            parent_id: Set(resolve_opt(
+                &self.places,
+                "parent place (list parents first)",
+                &r.parent,
+                &r.key,
+            )?),
             code: Set(r.code.clone()),
             country_code: Set(r.country.clone()),
             search_text: Set(search_text(r.name.values().map(String::as_str))),
@@ -458,14 +522,19 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         .insert(self.db)
         .await?;
         Self::remember(&mut self.places, "place", &r.key, row.id)?;
-        self.place_search.insert(r.key.clone(), row.search_text.clone());
+        self.place_search
+            .insert(r.key.clone(), row.search_text.clone());
         self.text(RecordType::Place, row.id, "name", 0, &r.name, &r.key)?;
         self.cite(RecordType::Place, row.id, &r.sources, &r.key)
     }
 
     async fn organisation(&mut self, r: &OrganisationRecord) -> Result<(), SeedError> {
         check_code(&r.country, 2, "country", &r.key)?;
-        let names = r.name.values().map(String::as_str).chain(r.short_name.as_deref());
+        let names = r
+            .name
+            .values()
+            .map(String::as_str)
+            .chain(r.short_name.as_deref());
         let row = organisation::ActiveModel {
             key: Set(r.key.clone()),
             kind: Set(r.kind),
@@ -500,7 +569,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         }
         let row = funder::ActiveModel {
             key: Set(r.key.clone()),
-            organisation_id: Set(resolve_opt(&self.organisations, "organisation", &r.organisation, &r.key)?),
+            organisation_id: Set(resolve_opt(
+                &self.organisations,
+                "organisation",
+                &r.organisation,
+                &r.key,
+            )?),
             country_code: Set(r.country.clone()),
             website: Set(r.website.clone()),
             search_text: Set(search_text(r.name.values().map(String::as_str))),
@@ -518,7 +592,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         let row = programme::ActiveModel {
             key: Set(r.key.clone()),
             funder_id: Set(resolve(&self.funders, "funder", &r.funder, &r.key)?),
-            parent_id: Set(resolve_opt(&self.programmes, "parent programme (list parents first)", &r.parent, &r.key)?),
+            parent_id: Set(resolve_opt(
+                &self.programmes,
+                "parent programme (list parents first)",
+                &r.parent,
+                &r.key,
+            )?),
             code: Set(r.code.clone()),
             search_text: Set(search_text(names)),
             ..Default::default()
@@ -538,20 +617,35 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         if let (Some(start), Some(end)) = (r.start, r.end)
             && end.date < start.date
         {
-            return Err(invalid(format!("{key}: end {} is before start {}", end.date, start.date)));
+            return Err(invalid(format!(
+                "{key}: end {} is before start {}",
+                end.date, start.date
+            )));
         }
         let (stated_total_minor, stated_total_currency) = match &r.stated_total {
             Some(total) => {
                 check_code(&total.currency, 3, "currency", key)?;
-                (Some(minor_units(total.amount, key)?), Some(total.currency.clone()))
+                (
+                    Some(minor_units(total.amount, key)?),
+                    Some(total.currency.clone()),
+                )
             }
             None => (None, None),
         };
         let mut searchable: Vec<&str> = r.title.values().map(String::as_str).collect();
         searchable.extend(r.acronym.as_deref());
-        searchable.extend(r.summary.iter().flat_map(|t| t.values().map(String::as_str)));
+        searchable.extend(
+            r.summary
+                .iter()
+                .flat_map(|t| t.values().map(String::as_str)),
+        );
         // The places a project covers are searchable too: "Rezekne" finds the projects there.
-        searchable.extend(r.places.iter().filter_map(|p| self.place_search.get(p)).map(String::as_str));
+        searchable.extend(
+            r.places
+                .iter()
+                .filter_map(|p| self.place_search.get(p))
+                .map(String::as_str),
+        );
         let row = project::ActiveModel {
             key: Set(r.key.clone()),
             acronym: Set(r.acronym.clone()),
@@ -562,7 +656,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             latest_end_date: Set(r.latest_end),
             website: Set(r.website.clone()),
             working_languages: Set(r.working_languages.join(",")),
-            programme_id: Set(resolve_opt(&self.programmes, "programme", &r.programme, key)?),
+            programme_id: Set(resolve_opt(
+                &self.programmes,
+                "programme",
+                &r.programme,
+                key,
+            )?),
             stated_total_minor: Set(stated_total_minor),
             stated_total_currency: Set(stated_total_currency),
             stated_partner_count: Set(r.stated_partner_count),
@@ -591,7 +690,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         for (position, p) in (0..).zip(&r.participations) {
             let row = participation::ActiveModel {
                 project_id: Set(id),
-                organisation_id: Set(resolve(&self.organisations, "organisation", &p.organisation, key)?),
+                organisation_id: Set(resolve(
+                    &self.organisations,
+                    "organisation",
+                    &p.organisation,
+                    key,
+                )?),
                 role: Set(p.role),
                 position: Set(position),
                 ..Default::default()
@@ -606,7 +710,12 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 project_id: Set(id),
                 kind: Set(line.kind),
                 funder_id: Set(resolve_opt(&self.funders, "funder", &line.funder, key)?),
-                programme_id: Set(resolve_opt(&self.programmes, "programme", &line.programme, key)?),
+                programme_id: Set(resolve_opt(
+                    &self.programmes,
+                    "programme",
+                    &line.programme,
+                    key,
+                )?),
                 amount_minor: Set(minor_units(line.amount, key)?),
                 currency: Set(line.currency.clone()),
                 position: Set(position),
@@ -615,7 +724,14 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             .insert(self.db)
             .await?;
             if let Some(description) = &line.description {
-                self.text(RecordType::FundingLine, row.id, "description", 0, description, key)?;
+                self.text(
+                    RecordType::FundingLine,
+                    row.id,
+                    "description",
+                    0,
+                    description,
+                    key,
+                )?;
             }
             self.cite(RecordType::FundingLine, row.id, sources, key)?;
         }
@@ -631,16 +747,23 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         }
         let mut position = 0;
         for outcome in &r.outcomes {
-            self.outcome(id, None, outcome, &mut position, sources, key).await?;
+            self.outcome(id, None, outcome, &mut position, sources, key)
+                .await?;
         }
         let mut position = 0;
         for record in &r.events {
-            self.event(id, None, record, &mut position, sources, key).await?;
+            self.event(id, None, record, &mut position, sources, key)
+                .await?;
         }
         for (position, c) in (0..).zip(&r.contacts) {
             let row = contact::ActiveModel {
                 project_id: Set(Some(id)),
-                organisation_id: Set(resolve_opt(&self.organisations, "organisation", &c.organisation, key)?),
+                organisation_id: Set(resolve_opt(
+                    &self.organisations,
+                    "organisation",
+                    &c.organisation,
+                    key,
+                )?),
                 name: Set(c.name.clone()),
                 role: Set(c.role.clone()),
                 email: Set(c.email.clone()),
@@ -665,7 +788,9 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         key: &str,
     ) -> Result<(), SeedError> {
         if (r.planned.is_some() || r.achieved.is_some()) && r.unit.is_none() {
-            return Err(invalid(format!("{key}: an outcome with a quantity needs a unit")));
+            return Err(invalid(format!(
+                "{key}: an outcome with a quantity needs a unit"
+            )));
         }
         let row = outcome::ActiveModel {
             project_id: Set(project_id),
@@ -684,7 +809,14 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         *position += 1;
         self.text(RecordType::Outcome, row.id, "title", 0, &r.title, key)?;
         if let Some(description) = &r.description {
-            self.text(RecordType::Outcome, row.id, "description", 0, description, key)?;
+            self.text(
+                RecordType::Outcome,
+                row.id,
+                "description",
+                0,
+                description,
+                key,
+            )?;
         }
         self.cite(RecordType::Outcome, row.id, sources, key)?;
         for child in &r.children {
@@ -705,7 +837,9 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         let start_time = parse_time(&r.start_time, key)?;
         let end_time = parse_time(&r.end_time, key)?;
         if start_time.is_some() && r.time_zone.is_none() {
-            return Err(invalid(format!("{key}: an event with a time needs a time zone")));
+            return Err(invalid(format!(
+                "{key}: an event with a time needs a time zone"
+            )));
         }
         let row = event::ActiveModel {
             project_id: Set(project_id),
@@ -727,7 +861,14 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         *position += 1;
         self.text(RecordType::Event, row.id, "title", 0, &r.title, key)?;
         if let Some(description) = &r.description {
-            self.text(RecordType::Event, row.id, "description", 0, description, key)?;
+            self.text(
+                RecordType::Event,
+                row.id,
+                "description",
+                0,
+                description,
+                key,
+            )?;
         }
         self.cite(RecordType::Event, row.id, sources, key)?;
         for session in &r.sessions {
@@ -736,4 +877,3 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         Ok(())
     }
 }
-

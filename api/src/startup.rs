@@ -25,9 +25,10 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds an empty database, builds the schema and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let (db, statements) = db::connect(&settings.database_url, settings.database_max_connections)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
+        let (db, statements) =
+            db::connect(&settings.database_url, settings.database_max_connections)
+                .await
+                .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
         db::migrate(&db).await.context("cannot apply migrations")?;
         if !settings.skip_seed {
             let dataset = match &settings.seed_dir {
@@ -38,13 +39,27 @@ impl Application {
                 tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
             }
         }
-        let limits = PageLimits { default_size: settings.default_page_size, max_size: settings.max_page_size };
+        let limits = PageLimits {
+            default_size: settings.default_page_size,
+            max_size: settings.max_page_size,
+        };
         let schema = graphql::build_schema(db.clone(), limits);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
-        let router = http::router(AppState { schema, db: db.clone(), loader_delay });
+        let router = http::router(AppState {
+            schema,
+            db: db.clone(),
+            loader_delay,
+        });
         let address = SocketAddr::new(settings.host, settings.port);
-        let listener = TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-        Ok(Self { listener, router, db, statements })
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        Ok(Self {
+            listener,
+            router,
+            db,
+            statements,
+        })
     }
 
     /// The address the server listens on.
@@ -63,8 +78,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 

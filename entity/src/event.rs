@@ -1,7 +1,7 @@
 //! An event of a project; sessions of a cycle point at the cycle.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::{DatePrecision, EventKind};
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]

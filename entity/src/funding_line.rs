@@ -1,7 +1,7 @@
 //! An amount of money for a project from one kind of source.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::FundingKind;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "funding_lines")]

@@ -1,7 +1,7 @@
 //! A partner organisation, funder body or other participant.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::OrganisationKind;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]

@@ -1,7 +1,7 @@
 //! A work package, deliverable, activity or indicator of a project.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::OutcomeKind;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "outcomes")]

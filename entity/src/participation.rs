@@ -1,7 +1,7 @@
 //! An organisation taking part in a project, in a role.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::ParticipationRole;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "participations")]

@@ -1,7 +1,7 @@
 //! A place: country, region, municipality, settlement or venue, in a tree.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::PlaceKind;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "places")]

@@ -1,7 +1,7 @@
 //! A partnership project.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::DatePrecision;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "projects")]

@@ -14,6 +14,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::source_document::Entity",
+        from = "Column::SourceDocumentId",
+        to = "super::source_document::Column::Id"
+    )]
+    SourceDocument,
+}
+
+impl Related<super::source_document::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SourceDocument.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

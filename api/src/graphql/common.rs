@@ -7,7 +7,7 @@ use entity::localized_text;
 use sea_orm::sea_query::NullOrdering;
 use sea_orm::{Condition, DatabaseConnection, EntityTrait, Order, QueryOrder, Select};
 
-use super::loaders::{Loaders, RecordRef};
+use super::loaders::Loaders;
 use super::pagination::PageLimits;
 use super::scalars::{Date, LanguageCode};
 use super::source::SourceDocument;
@@ -21,7 +21,10 @@ pub enum Viewer {
 
 fn data<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> ApiResult<&'a T> {
     ctx.data::<T>().map_err(|_| {
-        tracing::error!(kind = std::any::type_name::<T>(), "request context is missing data");
+        tracing::error!(
+            kind = std::any::type_name::<T>(),
+            "request context is missing data"
+        );
         ApiError::Internal
     })
 }
@@ -39,7 +42,9 @@ pub fn limits(ctx: &Context<'_>) -> ApiResult<PageLimits> {
 }
 
 pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    ctx.data_opt::<Viewer>().copied().unwrap_or(Viewer::Anonymous)
+    ctx.data_opt::<Viewer>()
+        .copied()
+        .unwrap_or(Viewer::Anonymous)
 }
 
 /// One text of a record in one language.
@@ -59,21 +64,45 @@ pub struct LocalizedText {
 
 impl From<localized_text::Model> for LocalizedText {
     fn from(m: localized_text::Model) -> Self {
-        Self { field: m.field, position: m.position, lang: LanguageCode(m.lang), text: m.text, is_original: m.is_original }
+        Self {
+            field: m.field,
+            position: m.position,
+            lang: LanguageCode(m.lang),
+            text: m.text,
+            is_original: m.is_original,
+        }
     }
 }
 
 /// Every text of one record, loaded in one batch with its siblings.
-pub async fn texts(ctx: &Context<'_>, kind: RecordType, id: i32) -> ApiResult<Vec<localized_text::Model>> {
-    Ok(loaders(ctx)?.texts.load_one(RecordRef { kind, id }).await?.unwrap_or_default())
+pub async fn texts(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+) -> ApiResult<Vec<localized_text::Model>> {
+    Ok(loaders(ctx)?
+        .texts
+        .of(kind)?
+        .load_one(id)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Picks the text of `field` at `position` for `lang`. The fallback chain when `lang` has no
 /// text: the original-language text, then English, then any text there is.
-pub fn pick(texts: &[localized_text::Model], field: &str, position: i32, lang: Option<&LanguageCode>) -> Option<String> {
-    let candidates: Vec<&localized_text::Model> =
-        texts.iter().filter(|t| t.field == field && t.position == position).collect();
-    let by = |pred: &dyn Fn(&localized_text::Model) -> bool| candidates.iter().find(|t| pred(t)).map(|t| t.text.clone());
+pub fn pick(
+    texts: &[localized_text::Model],
+    field: &str,
+    position: i32,
+    lang: Option<&LanguageCode>,
+) -> Option<String> {
+    let candidates: Vec<&localized_text::Model> = texts
+        .iter()
+        .filter(|t| t.field == field && t.position == position)
+        .collect();
+    let by = |pred: &dyn Fn(&localized_text::Model) -> bool| {
+        candidates.iter().find(|t| pred(t)).map(|t| t.text.clone())
+    };
     lang.and_then(|lang| by(&|t| t.lang == lang.0))
         .or_else(|| by(&|t| t.is_original))
         .or_else(|| by(&|t| t.lang == "en"))
@@ -81,20 +110,44 @@ pub fn pick(texts: &[localized_text::Model], field: &str, position: i32, lang: O
 }
 
 /// One localized single-text field of a record.
-pub async fn localized(ctx: &Context<'_>, kind: RecordType, id: i32, field: &str, lang: Option<&LanguageCode>) -> ApiResult<Option<String>> {
+pub async fn localized(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+    field: &str,
+    lang: Option<&LanguageCode>,
+) -> ApiResult<Option<String>> {
     Ok(pick(&texts(ctx, kind, id).await?, field, 0, lang))
 }
 
 /// A localized list field (aims, target groups), each item in the best language available.
-pub async fn localized_list(ctx: &Context<'_>, kind: RecordType, id: i32, field: &str, lang: Option<&LanguageCode>) -> ApiResult<Vec<String>> {
+pub async fn localized_list(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+    field: &str,
+    lang: Option<&LanguageCode>,
+) -> ApiResult<Vec<String>> {
     let all = texts(ctx, kind, id).await?;
-    let mut positions: Vec<i32> = all.iter().filter(|t| t.field == field).map(|t| t.position).collect();
+    let mut positions: Vec<i32> = all
+        .iter()
+        .filter(|t| t.field == field)
+        .map(|t| t.position)
+        .collect();
     positions.dedup();
-    Ok(positions.into_iter().filter_map(|p| pick(&all, field, p, lang)).collect())
+    Ok(positions
+        .into_iter()
+        .filter_map(|p| pick(&all, field, p, lang))
+        .collect())
 }
 
 /// The record's translations, optionally of one field only.
-pub async fn translations(ctx: &Context<'_>, kind: RecordType, id: i32, field: Option<&str>) -> ApiResult<Vec<LocalizedText>> {
+pub async fn translations(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+    field: Option<&str>,
+) -> ApiResult<Vec<LocalizedText>> {
     Ok(texts(ctx, kind, id)
         .await?
         .into_iter()
@@ -104,10 +157,15 @@ pub async fn translations(ctx: &Context<'_>, kind: RecordType, id: i32, field: O
 }
 
 /// The source documents a record was curated from.
-pub async fn sources(ctx: &Context<'_>, kind: RecordType, id: i32) -> ApiResult<Vec<SourceDocument>> {
+pub async fn sources(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+) -> ApiResult<Vec<SourceDocument>> {
     Ok(loaders(ctx)?
         .sources
-        .load_one(RecordRef { kind, id })
+        .of(kind)?
+        .load_one(id)
         .await?
         .unwrap_or_default()
         .into_iter()
@@ -130,7 +188,9 @@ impl DateRange {
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
-            return Err(ApiError::bad_input(format!("date range ends ({to}) before it starts ({from})")));
+            return Err(ApiError::bad_input(format!(
+                "date range ends ({to}) before it starts ({from})"
+            )));
         }
         Ok((from, to))
     }
@@ -154,7 +214,9 @@ pub trait LogicalFilter: Sized {
 
     fn condition_at(&self, depth: usize) -> ApiResult<Condition> {
         if depth > MAX_FILTER_DEPTH {
-            return Err(ApiError::bad_input(format!("filters nest at most {MAX_FILTER_DEPTH} levels deep")));
+            return Err(ApiError::bad_input(format!(
+                "filters nest at most {MAX_FILTER_DEPTH} levels deep"
+            )));
         }
         let mut all = self.own_condition()?;
         if let Some(filters) = self.and() {
@@ -193,7 +255,10 @@ macro_rules! logical_filter {
 pub(crate) use logical_filter;
 
 /// Applies a filter (when given) to a select.
-pub fn filtered<E: EntityTrait, F: LogicalFilter>(select: Select<E>, filter: Option<&F>) -> ApiResult<Select<E>> {
+pub fn filtered<E: EntityTrait, F: LogicalFilter>(
+    select: Select<E>,
+    filter: Option<&F>,
+) -> ApiResult<Select<E>> {
     use sea_orm::QueryFilter;
     Ok(match filter {
         Some(filter) => select.filter(filter.condition()?),
@@ -203,7 +268,11 @@ pub fn filtered<E: EntityTrait, F: LogicalFilter>(select: Select<E>, filter: Opt
 
 /// Orders a select by the given columns, NULLs last on both databases, then by id so pages are
 /// stable.
-pub fn ordered<E: EntityTrait>(mut select: Select<E>, order: Vec<(E::Column, Order)>, id: E::Column) -> Select<E> {
+pub fn ordered<E: EntityTrait>(
+    mut select: Select<E>,
+    order: Vec<(E::Column, Order)>,
+    id: E::Column,
+) -> Select<E> {
     for (column, direction) in order {
         select = select.order_by_with_nulls(column, direction, NullOrdering::Last);
     }

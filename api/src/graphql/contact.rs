@@ -56,14 +56,22 @@ impl Contact {
 
     /// The project the person is a contact for.
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        let Some(id) = self.0.project_id else { return Ok(None) };
+        let Some(id) = self.0.project_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
     }
 
     /// The organisation the person works for.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.organisation_id else { return Ok(None) };
-        Ok(loaders(ctx)?.organisations.load_one(id).await?.map(Organisation))
+        let Some(id) = self.0.organisation_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .organisations
+            .load_one(id)
+            .await?
+            .map(Organisation))
     }
 
     /// Source documents that name the person.

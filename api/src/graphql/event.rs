@@ -5,7 +5,10 @@ use entity::enums::RecordType;
 use entity::event;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
-use super::common::{self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered};
+use super::common::{
+    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter,
+    ordered,
+};
 use super::enums::{DatePrecision, EventKind, OrderDirection};
 use super::ids;
 use super::pagination::{PageArgs, connection, paginate};
@@ -33,13 +36,32 @@ impl Event {
     }
 
     /// Title in `lang`, falling back to the original language, then English, then any.
-    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Event, self.0.id, "title", lang.as_ref()).await?.unwrap_or_default())
+    async fn title(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Event, self.0.id, "title", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// Details in `lang` with the usual fallback.
-    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
-        Ok(common::localized(ctx, RecordType::Event, self.0.id, "description", lang.as_ref()).await?)
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Option<String>> {
+        Ok(common::localized(
+            ctx,
+            RecordType::Event,
+            self.0.id,
+            "description",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// Day the event takes place (or starts); see `datePrecision`.
@@ -69,7 +91,9 @@ impl Event {
 
     /// Venue, municipality or country where the event happens.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
-        let Some(id) = self.0.place_id else { return Ok(None) };
+        let Some(id) = self.0.place_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.places.load_one(id).await?.map(Place))
     }
 
@@ -96,13 +120,19 @@ impl Event {
 
     /// The cycle this event is a session of.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
-        let Some(id) = self.0.parent_id else { return Ok(None) };
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.events.load_one(id).await?.map(Event))
     }
 
     /// Sessions of this event, in order.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        let rows = loaders(ctx)?.events_of_event.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .events_of_event
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Event).collect())
     }
 
@@ -154,7 +184,8 @@ impl LogicalFilter for EventFilter {
             all = all.add(Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(Column::Kind.is_in(kinds.iter().map(|k| entity::enums::EventKind::from(*k))));
+            all = all
+                .add(Column::Kind.is_in(kinds.iter().map(|k| entity::enums::EventKind::from(*k))));
         }
         if let Some(range) = &self.date {
             let (from, to) = range.checked()?;
@@ -212,9 +243,11 @@ impl EventQuery {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many events from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many events from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the event with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many events from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many events from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the event with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which events to return.")] filter: Option<EventFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<EventOrder>>,
@@ -229,8 +262,19 @@ impl EventQuery {
                 EventOrderField::Kind => order.push((event::Column::Kind, o.direction.into())),
             }
         }
-        let select = ordered(filtered(event::Entity::find(), filter.as_ref())?, order, event::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Event).await?.into())
+        let select = ordered(
+            filtered(event::Entity::find(), filter.as_ref())?,
+            order,
+            event::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Event)
+            .await?
+            .into())
     }
 }

@@ -3,10 +3,12 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::{funder, funding_line, programme};
-use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, Value};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
-use super::common::{self, LogicalFilter, LocalizedText, db, filtered, limits, loaders, logical_filter, ordered};
+use super::common::{
+    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+};
 use super::enums::{FundingKind, OrderDirection};
 use super::ids;
 use super::organisation::Organisation;
@@ -17,18 +19,28 @@ use super::source::SourceDocument;
 use crate::error::{ApiError, ApiResult};
 use crate::search::contains_pattern;
 
-/// `column IN (the given programmes and every programme below them)`, as one portable recursive
-/// query, so a filter on "Nordplus" also matches projects funded by "Nordplus Adult".
-pub fn in_programme_subtree(column: &str, programme_ids: &[i32]) -> SimpleExpr {
-    if programme_ids.is_empty() {
-        return Expr::cust("1 = 0");
+/// How many levels below a programme a programme filter looks.
+pub const MAX_PROGRAMME_DEPTH: usize = 6;
+
+/// `column` names one of the given programmes or a programme up to [`MAX_PROGRAMME_DEPTH`]
+/// levels below them, so a filter on "Nordplus" also matches "Nordplus Adult". Built from nested
+/// subqueries rather than a recursive CTE so it stays parameterised and portable.
+pub fn in_programme_subtree(column: impl ColumnTrait, programme_ids: Vec<i32>) -> Condition {
+    let mut any = Condition::any().add(column.is_in(programme_ids.clone()));
+    let mut level = Query::select()
+        .column(programme::Column::Id)
+        .from(programme::Entity)
+        .and_where(programme::Column::ParentId.is_in(programme_ids))
+        .to_owned();
+    for _ in 0..MAX_PROGRAMME_DEPTH {
+        any = any.add(column.in_subquery(level.clone()));
+        level = Query::select()
+            .column(programme::Column::Id)
+            .from(programme::Entity)
+            .and_where(programme::Column::ParentId.in_subquery(level))
+            .to_owned();
     }
-    let placeholders = vec!["?"; programme_ids.len()].join(", ");
-    let sql = format!(
-        "{column} IN (WITH RECURSIVE subtree(id) AS (SELECT id FROM programmes WHERE id IN ({placeholders}) \
-         UNION SELECT p.id FROM programmes p JOIN subtree s ON p.parent_id = s.id) SELECT id FROM subtree)"
-    );
-    Expr::cust_with_values(sql, programme_ids.iter().map(|id| Value::from(*id)))
+    any
 }
 
 /// A body that funds projects, directly or through programmes.
@@ -49,8 +61,16 @@ impl Funder {
     }
 
     /// Name in `lang`, falling back to the original language, then English, then any.
-    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Funder, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Funder, self.0.id, "name", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// Country of the funder, where it belongs to one.
@@ -65,14 +85,28 @@ impl Funder {
 
     /// The funder as an organisation, when it also takes part in projects.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.organisation_id else { return Ok(None) };
-        Ok(loaders(ctx)?.organisations.load_one(id).await?.map(Organisation))
+        let Some(id) = self.0.organisation_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .organisations
+            .load_one(id)
+            .await?
+            .map(Organisation))
     }
 
     /// The funder's top-level programmes; follow `children` for the rest of the tree.
     async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
-        let rows = loaders(ctx)?.programmes_of_funder.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().filter(|p| p.parent_id.is_none()).map(Programme).collect())
+        let rows = loaders(ctx)?
+            .programmes_of_funder
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|p| p.parent_id.is_none())
+            .map(Programme)
+            .collect())
     }
 
     /// All texts of the funder (its names) in every language.
@@ -109,8 +143,16 @@ impl Programme {
     }
 
     /// Name in `lang`, falling back to the original language, then English, then any.
-    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Programme, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Programme, self.0.id, "name", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// The funder that runs the programme.
@@ -121,7 +163,9 @@ impl Programme {
 
     /// The programme one level up, if any.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
-        let Some(id) = self.0.parent_id else { return Ok(None) };
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
     }
 
@@ -132,7 +176,9 @@ impl Programme {
         let mut next = self.0.parent_id;
         // The tree is shallow; the guard stops a corrupted cycle from looping.
         while let Some(id) = next.filter(|_| chain.len() < 32) {
-            let Some(parent) = loaders.programmes.load_one(id).await? else { break };
+            let Some(parent) = loaders.programmes.load_one(id).await? else {
+                break;
+            };
             next = parent.parent_id;
             chain.push(Programme(parent));
         }
@@ -141,19 +187,31 @@ impl Programme {
 
     /// Programmes directly under this one.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
-        let rows = loaders(ctx)?.programmes_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .programmes_of_programme
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Programme).collect())
     }
 
     /// Projects funded under this programme itself (not its sub-programmes).
     async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        let rows = loaders(ctx)?.projects_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .projects_of_programme
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Project).collect())
     }
 
     /// Funding lines paid under this programme itself.
     async fn funding_lines(&self, ctx: &Context<'_>) -> Result<Vec<FundingLine>> {
-        let rows = loaders(ctx)?.funding_lines_of_programme.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .funding_lines_of_programme
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(FundingLine).collect())
     }
 
@@ -191,8 +249,19 @@ impl FundingLine {
     }
 
     /// What the source calls this money, in `lang` with the usual fallback.
-    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
-        Ok(common::localized(ctx, RecordType::FundingLine, self.0.id, "description", lang.as_ref()).await?)
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Option<String>> {
+        Ok(common::localized(
+            ctx,
+            RecordType::FundingLine,
+            self.0.id,
+            "description",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// The funded project.
@@ -203,13 +272,17 @@ impl FundingLine {
 
     /// The funder that provides the money, when it is a funder.
     async fn funder(&self, ctx: &Context<'_>) -> Result<Option<Funder>> {
-        let Some(id) = self.0.funder_id else { return Ok(None) };
+        let Some(id) = self.0.funder_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.funders.load_one(id).await?.map(Funder))
     }
 
     /// The programme the money is paid under.
     async fn programme(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
-        let Some(id) = self.0.programme_id else { return Ok(None) };
+        let Some(id) = self.0.programme_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
     }
 
@@ -304,10 +377,14 @@ impl LogicalFilter for ProgrammeFilter {
             all = all.add(programme::Column::SearchText.like(contains_pattern(text)));
         }
         if let Some(funders) = &self.funder {
-            all = all.add(programme::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?));
+            all = all.add(
+                programme::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?),
+            );
         }
         if let Some(parents) = &self.parent {
-            all = all.add(programme::Column::ParentId.is_in(ids::expect_all(RecordType::Programme, parents)?));
+            all = all.add(
+                programme::Column::ParentId.is_in(ids::expect_all(RecordType::Programme, parents)?),
+            );
         }
         match self.top_level {
             Some(true) => all = all.add(programme::Column::ParentId.is_null()),
@@ -315,7 +392,10 @@ impl LogicalFilter for ProgrammeFilter {
             None => {}
         }
         if let Some(within) = &self.within {
-            all = all.add(in_programme_subtree("programmes.id", &ids::expect_all(RecordType::Programme, within)?));
+            all = all.add(in_programme_subtree(
+                programme::Column::Id,
+                ids::expect_all(RecordType::Programme, within)?,
+            ));
         }
         Ok(all)
     }
@@ -363,26 +443,38 @@ impl LogicalFilter for FundingLineFilter {
     fn own_condition(&self) -> ApiResult<Condition> {
         let mut all = Condition::all();
         if let Some(projects) = &self.project {
-            all = all.add(funding_line::Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+            all = all.add(
+                funding_line::Column::ProjectId
+                    .is_in(ids::expect_all(RecordType::Project, projects)?),
+            );
         }
         if let Some(funders) = &self.funder {
-            all = all.add(funding_line::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?));
+            all = all.add(
+                funding_line::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?),
+            );
         }
         if let Some(programmes) = &self.programme {
             let ids = ids::expect_all(RecordType::Programme, programmes)?;
-            all = all.add(in_programme_subtree("funding_lines.programme_id", &ids));
+            all = all.add(in_programme_subtree(funding_line::Column::ProgrammeId, ids));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(funding_line::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::FundingKind::from(*k))));
+            all = all.add(
+                funding_line::Column::Kind
+                    .is_in(kinds.iter().map(|k| entity::enums::FundingKind::from(*k))),
+            );
         }
         if let Some(currencies) = &self.currency {
-            all = all.add(funding_line::Column::Currency.is_in(currencies.iter().map(|c| c.0.clone())));
+            all = all
+                .add(funding_line::Column::Currency.is_in(currencies.iter().map(|c| c.0.clone())));
         }
         if let Some(range) = &self.amount {
             if let (Some(min), Some(max)) = (range.min, range.max)
                 && min > max
             {
-                return Err(ApiError::bad_input(format!("amount range ends ({}) below its start ({})", max.0, min.0)));
+                return Err(ApiError::bad_input(format!(
+                    "amount range ends ({}) below its start ({})",
+                    max.0, min.0
+                )));
             }
             if let Some(min) = range.min {
                 all = all.add(funding_line::Column::AmountMinor.gte(minor_units(min)?));
@@ -449,9 +541,11 @@ impl FundingQuery {
     async fn funders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many funders from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many funders from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the funder with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many funders from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many funders from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the funder with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which funders to return.")] filter: Option<FunderFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
@@ -464,9 +558,20 @@ impl FundingQuery {
                 FunderOrderField::Key => (funder::Column::Key, o.direction.into()),
             })
             .collect();
-        let select = ordered(filtered(funder::Entity::find(), filter.as_ref())?, order, funder::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Funder).await?.into())
+        let select = ordered(
+            filtered(funder::Entity::find(), filter.as_ref())?,
+            order,
+            funder::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Funder)
+            .await?
+            .into())
     }
 
     /// Funding programmes at every level of every funder's tree, filtered and ordered.
@@ -474,9 +579,11 @@ impl FundingQuery {
     async fn programmes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many programmes from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many programmes from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the programme with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many programmes from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many programmes from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the programme with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which programmes to return.")] filter: Option<ProgrammeFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
@@ -489,9 +596,20 @@ impl FundingQuery {
                 FunderOrderField::Key => (programme::Column::Key, o.direction.into()),
             })
             .collect();
-        let select = ordered(filtered(programme::Entity::find(), filter.as_ref())?, order, programme::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Programme).await?.into())
+        let select = ordered(
+            filtered(programme::Entity::find(), filter.as_ref())?,
+            order,
+            programme::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Programme)
+            .await?
+            .into())
     }
 
     /// Funding lines of all projects, filtered and ordered; by ID when no order is given.
@@ -499,12 +617,16 @@ impl FundingQuery {
     async fn funding_lines(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many funding lines from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many funding lines from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the funding line with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many funding lines from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many funding lines from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the funding line with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which funding lines to return.")] filter: Option<FundingLineFilter>,
-        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FundingLineOrder>>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<
+            Vec<FundingLineOrder>,
+        >,
     ) -> Result<FundingLineConnection> {
         let order: Vec<(funding_line::Column, Order)> = order_by
             .unwrap_or_default()
@@ -518,8 +640,19 @@ impl FundingQuery {
                 (column, o.direction.into())
             })
             .collect();
-        let select = ordered(filtered(funding_line::Entity::find(), filter.as_ref())?, order, funding_line::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, FundingLine).await?.into())
+        let select = ordered(
+            filtered(funding_line::Entity::find(), filter.as_ref())?,
+            order,
+            funding_line::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, FundingLine)
+            .await?
+            .into())
     }
 }

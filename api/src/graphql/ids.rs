@@ -26,7 +26,11 @@ pub fn decode(id: &str) -> Option<(RecordType, i32)> {
 pub fn expect(kind: RecordType, id: &ID) -> ApiResult<i32> {
     match decode(id) {
         Some((found, number)) if found == kind => Ok(number),
-        _ => Err(ApiError::bad_input(format!("`{}` is not a valid {} ID", id.as_str(), kind.as_str()))),
+        _ => Err(ApiError::bad_input(format!(
+            "`{}` is not a valid {} ID",
+            id.as_str(),
+            kind.as_str()
+        ))),
     }
 }
 

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::enums::RecordType;
 use entity::{
-    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier, outcome,
-    participation, place, programme, project, project_place, record_source, source_document,
+    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier,
+    outcome, participation, place, programme, project, project_place, record_source,
+    source_document,
 };
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::ApiError;
 
@@ -36,8 +36,21 @@ macro_rules! keyed {
 }
 
 keyed!(
-    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier, outcome,
-    participation, place, programme, project, project_place, record_source, source_document
+    contact,
+    event,
+    funder,
+    funding_line,
+    localized_text,
+    organisation,
+    organisation_identifier,
+    outcome,
+    participation,
+    place,
+    programme,
+    project,
+    project_place,
+    record_source,
+    source_document
 );
 
 /// Loads records by primary key.
@@ -55,7 +68,10 @@ where
     type Error = ApiError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, ApiError> {
-        let rows = E::find().filter(E::id_column().is_in(keys.iter().copied())).all(&self.db).await?;
+        let rows = E::find()
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
     }
 }
@@ -94,85 +110,82 @@ where
     }
 }
 
-/// A record of any type, the key of polymorphic side tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RecordRef {
-    pub kind: RecordType,
-    pub id: i32,
-}
-
-/// Condition matching `record_type`/`record_id` pairs, grouped by type so it stays one `IN` each.
-fn records_condition(keys: &[RecordRef], type_col: impl ColumnTrait, id_col: impl ColumnTrait) -> Condition {
-    let mut by_type: HashMap<RecordType, Vec<i32>> = HashMap::new();
-    for key in keys {
-        by_type.entry(key.kind).or_default().push(key.id);
-    }
-    by_type.into_iter().fold(Condition::any(), |any, (kind, ids)| {
-        any.add(Condition::all().add(type_col.eq(kind.as_str())).add(id_col.is_in(ids)))
-    })
-}
-
-/// Loads every localized text of each record.
+/// Loads every localized text of records of one type. One loader per type keeps each batch to
+/// one relation of the query, so batching does not depend on timing between relations.
 pub struct TextsOf {
     db: DatabaseConnection,
+    kind: RecordType,
 }
 
-impl Loader<RecordRef> for TextsOf {
+impl Loader<i32> for TextsOf {
     type Value = Vec<localized_text::Model>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[RecordRef]) -> Result<HashMap<RecordRef, Self::Value>, ApiError> {
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, ApiError> {
         use localized_text::Column;
         let rows = localized_text::Entity::find()
-            .filter(records_condition(keys, Column::RecordType, Column::RecordId))
+            .filter(Column::RecordType.eq(self.kind.as_str()))
+            .filter(Column::RecordId.is_in(keys.iter().copied()))
             .order_by_asc(Column::Field)
             .order_by_asc(Column::Position)
             .order_by_desc(Column::IsOriginal)
             .order_by_asc(Column::Lang)
             .all(&self.db)
             .await?;
-        let mut grouped: HashMap<RecordRef, Self::Value> = HashMap::new();
+        let mut grouped: HashMap<i32, Self::Value> = HashMap::new();
         for row in rows {
-            if let Some(kind) = RecordType::parse(&row.record_type) {
-                grouped.entry(RecordRef { kind, id: row.record_id }).or_default().push(row);
+            grouped.entry(row.record_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Loads the source documents that records of one type cite.
+pub struct SourcesOf {
+    db: DatabaseConnection,
+    kind: RecordType,
+}
+
+impl Loader<i32> for SourcesOf {
+    type Value = Vec<source_document::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, ApiError> {
+        let rows = record_source::Entity::find()
+            .filter(record_source::Column::RecordType.eq(self.kind.as_str()))
+            .filter(record_source::Column::RecordId.is_in(keys.iter().copied()))
+            .find_also_related(source_document::Entity)
+            .order_by_asc(record_source::Column::SourceDocumentId)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<i32, Self::Value> = HashMap::new();
+        for (link, document) in rows {
+            if let Some(document) = document {
+                grouped.entry(link.record_id).or_default().push(document);
             }
         }
         Ok(grouped)
     }
 }
 
-/// Loads the source documents each record cites.
-pub struct SourcesOf {
-    db: DatabaseConnection,
+/// One loader per record type, for the polymorphic side tables.
+pub struct PerType<L: Loader<i32>> {
+    loaders: HashMap<RecordType, DataLoader<L>>,
 }
 
-impl Loader<RecordRef> for SourcesOf {
-    type Value = Vec<source_document::Model>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[RecordRef]) -> Result<HashMap<RecordRef, Self::Value>, ApiError> {
-        use record_source::Column;
-        let links = record_source::Entity::find()
-            .filter(records_condition(keys, Column::RecordType, Column::RecordId))
-            .order_by_asc(Column::SourceDocumentId)
-            .all(&self.db)
-            .await?;
-        let documents: HashMap<i32, source_document::Model> = source_document::Entity::find()
-            .filter(source_document::Column::Id.is_in(links.iter().map(|l| l.source_document_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d))
-            .collect();
-        let mut grouped: HashMap<RecordRef, Self::Value> = HashMap::new();
-        for link in links {
-            if let (Some(kind), Some(document)) =
-                (RecordType::parse(&link.record_type), documents.get(&link.source_document_id))
-            {
-                grouped.entry(RecordRef { kind, id: link.record_id }).or_default().push(document.clone());
-            }
+impl<L: Loader<i32>> PerType<L> {
+    fn new(make: impl Fn(RecordType) -> DataLoader<L>) -> Self {
+        Self {
+            loaders: RecordType::ALL
+                .into_iter()
+                .map(|kind| (kind, make(kind)))
+                .collect(),
         }
-        Ok(grouped)
+    }
+
+    /// The loader of records of type `kind`.
+    pub fn of(&self, kind: RecordType) -> Result<&DataLoader<L>, ApiError> {
+        self.loaders.get(&kind).ok_or(ApiError::Internal)
     }
 }
 
@@ -206,8 +219,8 @@ pub struct Loaders {
     pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity>>,
     pub projects_of_programme: DataLoader<ChildrenOf<project::Entity>>,
     pub identifiers_of_organisation: DataLoader<ChildrenOf<organisation_identifier::Entity>>,
-    pub texts: DataLoader<TextsOf>,
-    pub sources: DataLoader<SourcesOf>,
+    pub texts: PerType<TextsOf>,
+    pub sources: PerType<SourcesOf>,
 }
 
 impl Loaders {
@@ -217,7 +230,14 @@ impl Loaders {
             E: Keyed + Send + Sync + 'static,
             E::Model: Send + Sync + Clone + 'static,
         {
-            DataLoader::new(ById { db: db.clone(), entity: PhantomData }, tokio::spawn).delay(delay)
+            DataLoader::new(
+                ById {
+                    db: db.clone(),
+                    entity: PhantomData,
+                },
+                tokio::spawn,
+            )
+            .delay(delay)
         }
         fn children<E>(
             db: &DatabaseConnection,
@@ -231,7 +251,16 @@ impl Loaders {
             E::Column: Send + Sync,
             E::Model: Send + Sync + Clone + 'static,
         {
-            DataLoader::new(ChildrenOf { db: db.clone(), column, order, key_of }, tokio::spawn).delay(delay)
+            DataLoader::new(
+                ChildrenOf {
+                    db: db.clone(),
+                    column,
+                    order,
+                    key_of,
+                },
+                tokio::spawn,
+            )
+            .delay(delay)
         }
         Self {
             projects: by_id(db, delay),
@@ -246,88 +275,144 @@ impl Loaders {
             contacts: by_id(db, delay),
             source_documents: by_id(db, delay),
             participations_of_project: children::<participation::Entity>(
-                db, delay,
+                db,
+                delay,
                 participation::Column::ProjectId,
                 participation::Column::Position,
                 |m| Some(m.project_id),
             ),
             participations_of_organisation: children::<participation::Entity>(
-                db, delay,
+                db,
+                delay,
                 participation::Column::OrganisationId,
                 participation::Column::ProjectId,
                 |m| Some(m.organisation_id),
             ),
             funding_lines_of_project: children::<funding_line::Entity>(
-                db, delay,
+                db,
+                delay,
                 funding_line::Column::ProjectId,
                 funding_line::Column::Position,
                 |m| Some(m.project_id),
             ),
             funding_lines_of_programme: children::<funding_line::Entity>(
-                db, delay,
+                db,
+                delay,
                 funding_line::Column::ProgrammeId,
                 funding_line::Column::ProjectId,
                 |m| m.programme_id,
             ),
             outcomes_of_project: children::<outcome::Entity>(
-                db, delay,
-                outcome::Column::ProjectId, outcome::Column::Position, |m| {
-                Some(m.project_id)
-            }),
+                db,
+                delay,
+                outcome::Column::ProjectId,
+                outcome::Column::Position,
+                |m| Some(m.project_id),
+            ),
             outcomes_of_outcome: children::<outcome::Entity>(
-                db, delay,
-                outcome::Column::ParentId, outcome::Column::Position, |m| m.parent_id),
+                db,
+                delay,
+                outcome::Column::ParentId,
+                outcome::Column::Position,
+                |m| m.parent_id,
+            ),
             events_of_project: children::<event::Entity>(
-                db, delay,
-                event::Column::ProjectId, event::Column::Position, |m| Some(m.project_id)),
+                db,
+                delay,
+                event::Column::ProjectId,
+                event::Column::Position,
+                |m| Some(m.project_id),
+            ),
             events_of_event: children::<event::Entity>(
-                db, delay,
-                event::Column::ParentId, event::Column::Position, |m| m.parent_id),
+                db,
+                delay,
+                event::Column::ParentId,
+                event::Column::Position,
+                |m| m.parent_id,
+            ),
             places_of_project: children::<project_place::Entity>(
-                db, delay,
+                db,
+                delay,
                 project_place::Column::ProjectId,
                 project_place::Column::Position,
                 |m| Some(m.project_id),
             ),
             projects_of_place: children::<project_place::Entity>(
-                db, delay,
+                db,
+                delay,
                 project_place::Column::PlaceId,
                 project_place::Column::ProjectId,
                 |m| Some(m.place_id),
             ),
             places_of_place: children::<place::Entity>(
-                db, delay,
-                place::Column::ParentId, place::Column::Key, |m| m.parent_id),
+                db,
+                delay,
+                place::Column::ParentId,
+                place::Column::Key,
+                |m| m.parent_id,
+            ),
             contacts_of_project: children::<contact::Entity>(
-                db, delay,
-                contact::Column::ProjectId, contact::Column::Position, |m| m.project_id),
+                db,
+                delay,
+                contact::Column::ProjectId,
+                contact::Column::Position,
+                |m| m.project_id,
+            ),
             contacts_of_organisation: children::<contact::Entity>(
-                db, delay,
+                db,
+                delay,
                 contact::Column::OrganisationId,
                 contact::Column::Position,
                 |m| m.organisation_id,
             ),
             programmes_of_funder: children::<programme::Entity>(
-                db, delay,
-                programme::Column::FunderId, programme::Column::Key, |m| {
-                Some(m.funder_id)
-            }),
+                db,
+                delay,
+                programme::Column::FunderId,
+                programme::Column::Key,
+                |m| Some(m.funder_id),
+            ),
             programmes_of_programme: children::<programme::Entity>(
-                db, delay,
-                programme::Column::ParentId, programme::Column::Key, |m| m.parent_id),
+                db,
+                delay,
+                programme::Column::ParentId,
+                programme::Column::Key,
+                |m| m.parent_id,
+            ),
             projects_of_programme: children::<project::Entity>(
-                db, delay,
-                project::Column::ProgrammeId, project::Column::StartDate, |m| {
-                m.programme_id
-            }),
+                db,
+                delay,
+                project::Column::ProgrammeId,
+                project::Column::StartDate,
+                |m| m.programme_id,
+            ),
             identifiers_of_organisation: children::<organisation_identifier::Entity>(
-                db, delay,
+                db,
+                delay,
                 organisation_identifier::Column::OrganisationId,
                 organisation_identifier::Column::Scheme,
                 |m| Some(m.organisation_id),
             ),
-            texts: DataLoader::new(TextsOf { db: db.clone() }, tokio::spawn).delay(delay),
-            sources: DataLoader::new(SourcesOf { db: db.clone() }, tokio::spawn).delay(delay),
+            texts: PerType::new(|kind| {
+                DataLoader::new(
+                    TextsOf {
+                        db: db.clone(),
+                        kind,
+                    },
+                    tokio::spawn,
+                )
+                .delay(delay)
+            }),
+            sources: PerType::new(|kind| {
+                DataLoader::new(
+                    SourcesOf {
+                        db: db.clone(),
+                        kind,
+                    },
+                    tokio::spawn,
+                )
+                .delay(delay)
+            }),
         }
     }
 }

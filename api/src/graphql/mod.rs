@@ -41,10 +41,15 @@ pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// The schema, serving `db` with the given page limits. Loaders and the viewer are added per
 /// request.
 pub fn build_schema(db: DatabaseConnection, limits: PageLimits) -> ApiSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).data(db).data(limits).finish()
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(db)
+        .data(limits)
+        .finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
 }

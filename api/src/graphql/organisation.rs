@@ -6,7 +6,9 @@ use entity::{organisation, participation};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
-use super::common::{self, LogicalFilter, LocalizedText, db, filtered, limits, loaders, logical_filter, ordered};
+use super::common::{
+    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+};
 use super::contact::Contact;
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
 use super::ids;
@@ -45,8 +47,20 @@ impl Organisation {
     }
 
     /// Name in `lang`, falling back to the original language, then English, then any.
-    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Organisation, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(common::localized(
+            ctx,
+            RecordType::Organisation,
+            self.0.id,
+            "name",
+            lang.as_ref(),
+        )
+        .await?
+        .unwrap_or_default())
     }
 
     /// Short name or abbreviation, where the organisation uses one.
@@ -76,14 +90,26 @@ impl Organisation {
 
     /// The place (usually a municipality) the organisation is based in.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
-        let Some(id) = self.0.place_id else { return Ok(None) };
+        let Some(id) = self.0.place_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.places.load_one(id).await?.map(Place))
     }
 
     /// Identifiers in other systems (registries, social media accounts).
     async fn identifiers(&self, ctx: &Context<'_>) -> Result<Vec<ExternalIdentifier>> {
-        let rows = loaders(ctx)?.identifiers_of_organisation.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(|r| ExternalIdentifier { scheme: r.scheme, value: r.value }).collect())
+        let rows = loaders(ctx)?
+            .identifiers_of_organisation
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| ExternalIdentifier {
+                scheme: r.scheme,
+                value: r.value,
+            })
+            .collect())
     }
 
     /// The organisation's roles in projects, optionally only in some roles.
@@ -92,18 +118,31 @@ impl Organisation {
         ctx: &Context<'_>,
         #[graphql(desc = "Only these roles.")] role: Option<Vec<ParticipationRole>>,
     ) -> Result<Vec<Participation>> {
-        let rows = loaders(ctx)?.participations_of_organisation.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Participation).filter(|p| p.has_role(role.as_deref())).collect())
+        let rows = loaders(ctx)?
+            .participations_of_organisation
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(Participation)
+            .filter(|p| p.has_role(role.as_deref()))
+            .collect())
     }
 
     /// Projects the organisation takes part in (each once), optionally only in some roles.
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only projects where the organisation has one of these roles.")] role: Option<Vec<ParticipationRole>>,
+        #[graphql(desc = "Only projects where the organisation has one of these roles.")]
+        role: Option<Vec<ParticipationRole>>,
     ) -> Result<Vec<Project>> {
         let loaders = loaders(ctx)?;
-        let rows = loaders.participations_of_organisation.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders
+            .participations_of_organisation
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         let mut project_ids: Vec<i32> = rows
             .into_iter()
             .map(Participation)
@@ -111,13 +150,23 @@ impl Organisation {
             .map(|p| p.0.project_id)
             .collect();
         project_ids.dedup();
-        let found = loaders.projects.load_many(project_ids.iter().copied()).await?;
-        Ok(project_ids.iter().filter_map(|id| found.get(id).cloned().map(Project)).collect())
+        let found = loaders
+            .projects
+            .load_many(project_ids.iter().copied())
+            .await?;
+        Ok(project_ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Project))
+            .collect())
     }
 
     /// Contact people of the organisation.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
-        let rows = loaders(ctx)?.contacts_of_organisation.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .contacts_of_organisation
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Contact).collect())
     }
 
@@ -168,7 +217,10 @@ impl Participation {
 
     /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Organisation> {
-        let row = loaders(ctx)?.organisations.load_one(self.0.organisation_id).await?;
+        let row = loaders(ctx)?
+            .organisations
+            .load_one(self.0.organisation_id)
+            .await?;
         Ok(Organisation(row.ok_or(crate::error::ApiError::Internal)?))
     }
 
@@ -184,8 +236,16 @@ pub async fn participations_of_project(
     project_id: i32,
     role: Option<&[ParticipationRole]>,
 ) -> ApiResult<Vec<Participation>> {
-    let rows = loaders(ctx)?.participations_of_project.load_one(project_id).await?.unwrap_or_default();
-    Ok(rows.into_iter().map(Participation).filter(|p| p.has_role(role)).collect())
+    let rows = loaders(ctx)?
+        .participations_of_project
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(Participation)
+        .filter(|p| p.has_role(role))
+        .collect())
 }
 
 connection!(
@@ -224,22 +284,38 @@ impl LogicalFilter for OrganisationFilter {
             all = all.add(organisation::Column::SearchText.like(contains_pattern(text)));
         }
         if let Some(countries) = &self.country {
-            all = all.add(organisation::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())));
+            all = all.add(
+                organisation::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())),
+            );
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(organisation::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::OrganisationKind::from(*k))));
+            all = all.add(
+                organisation::Column::Kind.is_in(
+                    kinds
+                        .iter()
+                        .map(|k| entity::enums::OrganisationKind::from(*k)),
+                ),
+            );
         }
         if self.role.is_some() || self.project.is_some() {
             let mut participations = Query::select();
-            participations.column(participation::Column::OrganisationId).from(participation::Entity);
+            participations
+                .column(participation::Column::OrganisationId)
+                .from(participation::Entity);
             if let Some(roles) = &self.role {
                 participations.and_where(
-                    participation::Column::Role.is_in(roles.iter().map(|r| entity::enums::ParticipationRole::from(*r))),
+                    participation::Column::Role.is_in(
+                        roles
+                            .iter()
+                            .map(|r| entity::enums::ParticipationRole::from(*r)),
+                    ),
                 );
             }
             if let Some(projects) = &self.project {
-                participations
-                    .and_where(participation::Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+                participations.and_where(
+                    participation::Column::ProjectId
+                        .is_in(ids::expect_all(RecordType::Project, projects)?),
+                );
             }
             all = all.add(organisation::Column::Id.in_subquery(participations.to_owned()));
         }
@@ -272,7 +348,9 @@ pub struct OrganisationOrder {
     pub direction: OrderDirection,
 }
 
-fn organisation_order(orders: Option<Vec<OrganisationOrder>>) -> Vec<(organisation::Column, Order)> {
+fn organisation_order(
+    orders: Option<Vec<OrganisationOrder>>,
+) -> Vec<(organisation::Column, Order)> {
     orders
         .unwrap_or_default()
         .into_iter()
@@ -300,19 +378,32 @@ impl OrganisationQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many organisations from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many organisations from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the organisation with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many organisations from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many organisations from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the organisation with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which organisations to return.")] filter: Option<OrganisationFilter>,
-        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<OrganisationOrder>>,
+        #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<
+            Vec<OrganisationOrder>,
+        >,
     ) -> Result<OrganisationConnection> {
         let select = ordered(
             filtered(organisation::Entity::find(), filter.as_ref())?,
             organisation_order(order_by),
             organisation::Column::Id,
         );
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Organisation).await?.into())
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(
+            paginate(db(ctx)?, select, &args, limits(ctx)?, Organisation)
+                .await?
+                .into(),
+        )
     }
 }

@@ -5,7 +5,9 @@ use entity::enums::RecordType;
 use entity::outcome;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
-use super::common::{self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered};
+use super::common::{
+    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+};
 use super::enums::{OrderDirection, OutcomeKind};
 use super::ids;
 use super::pagination::{PageArgs, connection, paginate};
@@ -45,13 +47,32 @@ impl Outcome {
     }
 
     /// Title in `lang`, falling back to the original language, then English, then any.
-    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Outcome, self.0.id, "title", lang.as_ref()).await?.unwrap_or_default())
+    async fn title(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Outcome, self.0.id, "title", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// Details in `lang` with the usual fallback.
-    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
-        Ok(common::localized(ctx, RecordType::Outcome, self.0.id, "description", lang.as_ref()).await?)
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Option<String>> {
+        Ok(common::localized(
+            ctx,
+            RecordType::Outcome,
+            self.0.id,
+            "description",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// The quantity the project planned, in `unit`.
@@ -77,19 +98,27 @@ impl Outcome {
 
     /// The work package (or other outcome) this one belongs to.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Outcome>> {
-        let Some(id) = self.0.parent_id else { return Ok(None) };
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.outcomes.load_one(id).await?.map(Outcome))
     }
 
     /// Outcomes that belong to this one, such as the deliverables of a work package.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Outcome>> {
-        let rows = loaders(ctx)?.outcomes_of_outcome.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .outcomes_of_outcome
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Outcome).collect())
     }
 
     /// Where the outcome is located, e.g. the municipality of a resource centre.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
-        let Some(id) = self.0.place_id else { return Ok(None) };
+        let Some(id) = self.0.place_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.places.load_one(id).await?.map(Place))
     }
 
@@ -141,7 +170,9 @@ impl LogicalFilter for OutcomeFilter {
             all = all.add(Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(Column::Kind.is_in(kinds.iter().map(|k| entity::enums::OutcomeKind::from(*k))));
+            all = all.add(
+                Column::Kind.is_in(kinds.iter().map(|k| entity::enums::OutcomeKind::from(*k))),
+            );
         }
         if let Some(units) = &self.unit {
             all = all.add(Column::Unit.is_in(units.iter().cloned()));
@@ -197,7 +228,8 @@ impl OutcomeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Return at most this many outcomes from the start of the window.")] first: Option<i32>,
         #[graphql(desc = "Start after the outcome with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many outcomes from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many outcomes from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the outcome with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which outcomes to return.")] filter: Option<OutcomeFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<OutcomeOrder>>,
@@ -210,11 +242,24 @@ impl OutcomeQuery {
                     order.push((outcome::Column::Position, o.direction.into()));
                 }
                 OutcomeOrderField::Kind => order.push((outcome::Column::Kind, o.direction.into())),
-                OutcomeOrderField::PlannedQuantity => order.push((outcome::Column::PlannedQuantity, o.direction.into())),
+                OutcomeOrderField::PlannedQuantity => {
+                    order.push((outcome::Column::PlannedQuantity, o.direction.into()))
+                }
             }
         }
-        let select = ordered(filtered(outcome::Entity::find(), filter.as_ref())?, order, outcome::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Outcome).await?.into())
+        let select = ordered(
+            filtered(outcome::Entity::find(), filter.as_ref())?,
+            order,
+            outcome::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Outcome)
+            .await?
+            .into())
     }
 }

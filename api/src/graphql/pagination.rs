@@ -59,14 +59,19 @@ fn decode_cursor(cursor: &str) -> ApiResult<u64> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix(CURSOR_PREFIX).and_then(|n| n.parse().ok()))
+        .and_then(|text| {
+            text.strip_prefix(CURSOR_PREFIX)
+                .and_then(|n| n.parse().ok())
+        })
         .ok_or_else(|| ApiError::bad_input(format!("`{cursor}` is not a valid cursor")))
 }
 
 fn page_size(name: &str, value: Option<i32>, limits: PageLimits) -> ApiResult<Option<u64>> {
     match value {
         None => Ok(None),
-        Some(n) if n < 0 => Err(ApiError::bad_input(format!("`{name}` must not be negative"))),
+        Some(n) if n < 0 => Err(ApiError::bad_input(format!(
+            "`{name}` must not be negative"
+        ))),
         Some(n) if n as u32 > limits.max_size => Err(ApiError::bad_input(format!(
             "`{name}` is {n}; a page holds at most {} records",
             limits.max_size
@@ -118,9 +123,15 @@ where
     window(args, u64::MAX, limits)?;
     let total = select.clone().count(db).await?;
     let (start, end) = window(args, total, limits)?;
-    let rows = if end > start { select.offset(start).limit(end - start).all(db).await? } else { Vec::new() };
-    let edges: Vec<(String, N)> =
-        (start..).zip(rows).map(|(position, row)| (encode_cursor(position), to_node(row))).collect();
+    let rows = if end > start {
+        select.offset(start).limit(end - start).all(db).await?
+    } else {
+        Vec::new()
+    };
+    let edges: Vec<(String, N)> = (start..)
+        .zip(rows)
+        .map(|(position, row)| (encode_cursor(position), to_node(row)))
+        .collect();
     Ok(Page {
         page_info: PageInfo {
             has_next_page: end < total,
@@ -161,8 +172,17 @@ macro_rules! connection {
         impl From<$crate::graphql::pagination::Page<$node>> for $connection {
             fn from(page: $crate::graphql::pagination::Page<$node>) -> Self {
                 let nodes = page.edges.iter().map(|(_, node)| node.clone()).collect();
-                let edges = page.edges.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect();
-                Self { edges, nodes, page_info: page.page_info, total_count: page.total_count }
+                let edges = page
+                    .edges
+                    .into_iter()
+                    .map(|(cursor, node)| $edge { cursor, node })
+                    .collect();
+                Self {
+                    edges,
+                    nodes,
+                    page_info: page.page_info,
+                    total_count: page.total_count,
+                }
             }
         }
     };
@@ -174,10 +194,23 @@ pub(crate) use connection;
 mod tests {
     use super::*;
 
-    const LIMITS: PageLimits = PageLimits { default_size: 20, max_size: 100 };
+    const LIMITS: PageLimits = PageLimits {
+        default_size: 20,
+        max_size: 100,
+    };
 
-    fn args(first: Option<i32>, after: Option<u64>, last: Option<i32>, before: Option<u64>) -> PageArgs {
-        PageArgs { first, after: after.map(encode_cursor), last, before: before.map(encode_cursor) }
+    fn args(
+        first: Option<i32>,
+        after: Option<u64>,
+        last: Option<i32>,
+        before: Option<u64>,
+    ) -> PageArgs {
+        PageArgs {
+            first,
+            after: after.map(encode_cursor),
+            last,
+            before: before.map(encode_cursor),
+        }
     }
 
     #[test]
@@ -187,17 +220,32 @@ mod tests {
 
     #[test]
     fn first_after_and_last_before_select_the_relay_windows() {
-        assert_eq!(window(&args(Some(2), Some(0), None, None), 5, LIMITS).ok(), Some((1, 3)));
-        assert_eq!(window(&args(None, None, Some(2), Some(4)), 5, LIMITS).ok(), Some((2, 4)));
-        assert_eq!(window(&args(None, None, Some(2), None), 5, LIMITS).ok(), Some((3, 5)));
-        assert_eq!(window(&args(Some(10), Some(9), None, None), 5, LIMITS).ok(), Some((5, 5)));
+        assert_eq!(
+            window(&args(Some(2), Some(0), None, None), 5, LIMITS).ok(),
+            Some((1, 3))
+        );
+        assert_eq!(
+            window(&args(None, None, Some(2), Some(4)), 5, LIMITS).ok(),
+            Some((2, 4))
+        );
+        assert_eq!(
+            window(&args(None, None, Some(2), None), 5, LIMITS).ok(),
+            Some((3, 5))
+        );
+        assert_eq!(
+            window(&args(Some(10), Some(9), None, None), 5, LIMITS).ok(),
+            Some((5, 5))
+        );
     }
 
     #[test]
     fn oversized_negative_and_garbage_arguments_are_refused() {
         assert!(window(&args(Some(101), None, None, None), 5, LIMITS).is_err());
         assert!(window(&args(None, None, Some(-1), None), 5, LIMITS).is_err());
-        let garbage = PageArgs { after: Some("???".into()), ..PageArgs::default() };
+        let garbage = PageArgs {
+            after: Some("???".into()),
+            ..PageArgs::default()
+        };
         assert!(window(&garbage, 5, LIMITS).is_err());
     }
 }

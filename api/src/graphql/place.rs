@@ -5,7 +5,9 @@ use entity::enums::RecordType;
 use entity::{place, project_place};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
-use super::common::{self, LogicalFilter, LocalizedText, db, filtered, limits, loaders, logical_filter, ordered};
+use super::common::{
+    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+};
 use super::enums::{OrderDirection, PlaceKind};
 use super::ids;
 use super::pagination::{PageArgs, connection, paginate};
@@ -38,8 +40,16 @@ impl Place {
     }
 
     /// Name in `lang`, falling back to the original language, then English, then any.
-    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Place, self.0.id, "name", lang.as_ref()).await?.unwrap_or_default())
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Place, self.0.id, "name", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// Official code: ISO 3166-1 alpha-2 for countries, ISO 3166-2 for regions, where known.
@@ -54,7 +64,9 @@ impl Place {
 
     /// The place this one lies in.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Place>> {
-        let Some(parent) = self.0.parent_id else { return Ok(None) };
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.places.load_one(parent).await?.map(Place))
     }
 
@@ -68,9 +80,16 @@ impl Place {
     async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
         let loaders = loaders(ctx)?;
         let links = loaders.projects_of_place.load_one(self.0.id).await?;
-        let ids: Vec<i32> = links.unwrap_or_default().iter().map(|l| l.project_id).collect();
+        let ids: Vec<i32> = links
+            .unwrap_or_default()
+            .iter()
+            .map(|l| l.project_id)
+            .collect();
         let found = loaders.projects.load_many(ids.iter().copied()).await?;
-        Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Project)).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Project))
+            .collect())
     }
 
     /// All texts of the place (its names) in every language.
@@ -87,9 +106,19 @@ impl Place {
 /// Loads the places linked to a project, in the order the source gives them.
 pub async fn places_of_project(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<Place>> {
     let loaders = loaders(ctx)?;
-    let links: Vec<project_place::Model> = loaders.places_of_project.load_one(project_id).await?.unwrap_or_default();
-    let found = loaders.places.load_many(links.iter().map(|l| l.place_id)).await?;
-    Ok(links.iter().filter_map(|l| found.get(&l.place_id).cloned().map(Place)).collect())
+    let links: Vec<project_place::Model> = loaders
+        .places_of_project
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
+    let found = loaders
+        .places
+        .load_many(links.iter().map(|l| l.place_id))
+        .await?;
+    Ok(links
+        .iter()
+        .filter_map(|l| found.get(&l.place_id).cloned().map(Place))
+        .collect())
 }
 
 connection!(
@@ -126,13 +155,16 @@ impl LogicalFilter for PlaceFilter {
             all = all.add(place::Column::SearchText.like(contains_pattern(text)));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(place::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::PlaceKind::from(*k))));
+            all = all.add(
+                place::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::PlaceKind::from(*k))),
+            );
         }
         if let Some(countries) = &self.country {
             all = all.add(place::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())));
         }
         if let Some(parents) = &self.parent {
-            all = all.add(place::Column::ParentId.is_in(ids::expect_all(RecordType::Place, parents)?));
+            all = all
+                .add(place::Column::ParentId.is_in(ids::expect_all(RecordType::Place, parents)?));
         }
         Ok(all)
     }
@@ -191,15 +223,28 @@ impl PlaceQuery {
     async fn places(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return at most this many places from the start of the window.")] first: Option<i32>,
+        #[graphql(desc = "Return at most this many places from the start of the window.")]
+        first: Option<i32>,
         #[graphql(desc = "Start after the place with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many places from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many places from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the place with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which places to return.")] filter: Option<PlaceFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<PlaceOrder>>,
     ) -> Result<PlaceConnection> {
-        let select = ordered(filtered(place::Entity::find(), filter.as_ref())?, place_order(order_by), place::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Place).await?.into())
+        let select = ordered(
+            filtered(place::Entity::find(), filter.as_ref())?,
+            place_order(order_by),
+            place::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Place)
+            .await?
+            .into())
     }
 }

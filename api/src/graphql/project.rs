@@ -8,7 +8,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
 use super::common::{
-    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
+    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter,
+    ordered,
 };
 use super::contact::Contact;
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
@@ -57,33 +58,85 @@ impl Project {
     }
 
     /// Title in `lang`, falling back to the original language, then English, then any.
-    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<String> {
-        Ok(common::localized(ctx, RecordType::Project, self.0.id, "title", lang.as_ref()).await?.unwrap_or_default())
+    async fn title(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<String> {
+        Ok(
+            common::localized(ctx, RecordType::Project, self.0.id, "title", lang.as_ref())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 
     /// Short summary of the idea, in `lang` with the usual fallback.
-    async fn summary(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
-        Ok(common::localized(ctx, RecordType::Project, self.0.id, "summary", lang.as_ref()).await?)
+    async fn summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Option<String>> {
+        Ok(common::localized(
+            ctx,
+            RecordType::Project,
+            self.0.id,
+            "summary",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// Longer description: background, method, partnership, in `lang` with the usual fallback.
-    async fn description(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Option<String>> {
-        Ok(common::localized(ctx, RecordType::Project, self.0.id, "description", lang.as_ref()).await?)
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Option<String>> {
+        Ok(common::localized(
+            ctx,
+            RecordType::Project,
+            self.0.id,
+            "description",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// The project's aims, in the source's order.
-    async fn aims(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Vec<String>> {
-        Ok(common::localized_list(ctx, RecordType::Project, self.0.id, "aim", lang.as_ref()).await?)
+    async fn aims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Vec<String>> {
+        Ok(
+            common::localized_list(ctx, RecordType::Project, self.0.id, "aim", lang.as_ref())
+                .await?,
+        )
     }
 
     /// The groups the project is meant for, in the source's order.
-    async fn target_groups(&self, ctx: &Context<'_>, #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>) -> Result<Vec<String>> {
-        Ok(common::localized_list(ctx, RecordType::Project, self.0.id, "targetGroup", lang.as_ref()).await?)
+    async fn target_groups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
+    ) -> Result<Vec<String>> {
+        Ok(common::localized_list(
+            ctx,
+            RecordType::Project,
+            self.0.id,
+            "targetGroup",
+            lang.as_ref(),
+        )
+        .await?)
     }
 
     /// Every text of the project in every language; `field` narrows to one field
     /// (`title`, `summary`, `description`, `aim`, `targetGroup`).
-    async fn texts(&self, ctx: &Context<'_>, #[graphql(desc = "Only texts of this field.")] field: Option<String>) -> Result<Vec<LocalizedText>> {
+    async fn texts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only texts of this field.")] field: Option<String>,
+    ) -> Result<Vec<LocalizedText>> {
         Ok(common::translations(ctx, RecordType::Project, self.0.id, field.as_deref()).await?)
     }
 
@@ -124,7 +177,12 @@ impl Project {
 
     /// Languages the project works in, where the source states them.
     async fn working_languages(&self) -> Vec<LanguageCode> {
-        self.0.working_languages.split(',').filter(|l| !l.is_empty()).map(|l| LanguageCode(l.to_owned())).collect()
+        self.0
+            .working_languages
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(|l| LanguageCode(l.to_owned()))
+            .collect()
     }
 
     /// Total budget as the source states it; compare with the funding lines.
@@ -147,7 +205,9 @@ impl Project {
 
     /// The programme the project is funded under.
     async fn programme(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
-        let Some(id) = self.0.programme_id else { return Ok(None) };
+        let Some(id) = self.0.programme_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
     }
 
@@ -172,7 +232,11 @@ impl Project {
 
     /// The project's funding lines.
     async fn funding_lines(&self, ctx: &Context<'_>) -> Result<Vec<FundingLine>> {
-        let rows = loaders(ctx)?.funding_lines_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .funding_lines_of_project
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(FundingLine).collect())
     }
 
@@ -184,11 +248,18 @@ impl Project {
         #[graphql(desc = "Only these kinds.")] kind: Option<Vec<OutcomeKind>>,
         #[graphql(desc = "False returns outcomes at every level.", default = true)] top_level_only: bool,
     ) -> Result<Vec<Outcome>> {
-        let rows = loaders(ctx)?.outcomes_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .outcomes_of_project
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows
             .into_iter()
             .filter(|o| !top_level_only || o.parent_id.is_none())
-            .filter(|o| kind.as_ref().is_none_or(|kinds| kinds.contains(&o.kind.into())))
+            .filter(|o| {
+                kind.as_ref()
+                    .is_none_or(|kinds| kinds.contains(&o.kind.into()))
+            })
             .map(Outcome)
             .collect())
     }
@@ -199,8 +270,16 @@ impl Project {
         ctx: &Context<'_>,
         #[graphql(desc = "False returns sessions too.", default = true)] top_level_only: bool,
     ) -> Result<Vec<Event>> {
-        let rows = loaders(ctx)?.events_of_project.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().filter(|e| !top_level_only || e.parent_id.is_none()).map(Event).collect())
+        let rows = loaders(ctx)?
+            .events_of_project
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|e| !top_level_only || e.parent_id.is_none())
+            .map(Event)
+            .collect())
     }
 
     /// Places the project covers.
@@ -210,7 +289,11 @@ impl Project {
 
     /// Contact people of the project.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
-        let rows = loaders(ctx)?.contacts_of_project.load_one(self.0.id).await?.unwrap_or_default();
+        let rows = loaders(ctx)?
+            .contacts_of_project
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Contact).collect())
     }
 
@@ -226,8 +309,14 @@ async fn partner_countries(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<
         .iter()
         .filter(|p| p.0.role != entity::enums::ParticipationRole::Funder)
         .map(|p| p.0.organisation_id);
-    let organisations = loaders(ctx)?.organisations.load_many(organisation_ids).await?;
-    let mut countries: Vec<String> = organisations.into_values().map(|o| o.country_code).collect();
+    let organisations = loaders(ctx)?
+        .organisations
+        .load_many(organisation_ids)
+        .await?;
+    let mut countries: Vec<String> = organisations
+        .into_values()
+        .map(|o| o.country_code)
+        .collect();
     countries.sort();
     countries.dedup();
     Ok(countries.into_iter().map(CountryCode).collect())
@@ -277,8 +366,11 @@ impl ParticipantFilter {
         }
         if let Some(roles) = &self.role {
             participations.and_where(
-                Expr::col((participation::Entity, participation::Column::Role))
-                    .is_in(roles.iter().map(|r| entity::enums::ParticipationRole::from(*r))),
+                Expr::col((participation::Entity, participation::Column::Role)).is_in(
+                    roles
+                        .iter()
+                        .map(|r| entity::enums::ParticipationRole::from(*r)),
+                ),
             );
         }
         Ok(Condition::all().add(project::Column::Id.in_subquery(participations.to_owned())))
@@ -318,7 +410,9 @@ pub struct ProjectFilter {
 
 fn status_condition(status: ProjectStatus, today: NaiveDate) -> Condition {
     use project::Column::{EndDate, StartDate};
-    let not_ended = Condition::any().add(EndDate.is_null()).add(EndDate.gte(today));
+    let not_ended = Condition::any()
+        .add(EndDate.is_null())
+        .add(EndDate.gte(today));
     match status {
         ProjectStatus::Completed => Condition::all().add(EndDate.lt(today)),
         ProjectStatus::Unknown => Condition::all().add(StartDate.is_null()).add(not_ended),
@@ -335,7 +429,10 @@ impl LogicalFilter for ProjectFilter {
             all = all.add(Column::SearchText.like(contains_pattern(text)));
         }
         if let Some(countries) = &self.country {
-            let by_country = ParticipantFilter { country: Some(countries.clone()), ..Default::default() };
+            let by_country = ParticipantFilter {
+                country: Some(countries.clone()),
+                ..Default::default()
+            };
             all = all.add(by_country.condition()?);
         }
         if let Some(participant) = &self.participant {
@@ -361,7 +458,7 @@ impl LogicalFilter for ProjectFilter {
         }
         if let Some(programmes) = &self.programme {
             let ids = ids::expect_all(RecordType::Programme, programmes)?;
-            all = all.add(in_programme_subtree("projects.programme_id", &ids));
+            all = all.add(in_programme_subtree(Column::ProgrammeId, ids));
         }
         if let Some(range) = &self.active_during {
             let (from, to) = range.checked()?;
@@ -370,7 +467,11 @@ impl LogicalFilter for ProjectFilter {
                 all = all.add(Column::StartDate.lte(to));
             }
             if let Some(from) = from {
-                all = all.add(Condition::any().add(Column::EndDate.is_null()).add(Column::EndDate.gte(from)));
+                all = all.add(
+                    Condition::any()
+                        .add(Column::EndDate.is_null())
+                        .add(Column::EndDate.gte(from)),
+                );
             }
         }
         if let Some(range) = &self.start_date {
@@ -384,13 +485,18 @@ impl LogicalFilter for ProjectFilter {
         }
         if let Some(statuses) = &self.status {
             let today = Utc::now().date_naive();
-            all = all.add(statuses.iter().fold(Condition::any(), |any, s| any.add(status_condition(*s, today))));
+            all = all.add(statuses.iter().fold(Condition::any(), |any, s| {
+                any.add(status_condition(*s, today))
+            }));
         }
         if let Some(places) = &self.place {
             let covered = Query::select()
                 .column(project_place::Column::ProjectId)
                 .from(project_place::Entity)
-                .and_where(project_place::Column::PlaceId.is_in(ids::expect_all(RecordType::Place, places)?))
+                .and_where(
+                    project_place::Column::PlaceId
+                        .is_in(ids::expect_all(RecordType::Place, places)?),
+                )
                 .to_owned();
             all = all.add(Column::Id.in_subquery(covered));
         }
@@ -437,7 +543,8 @@ impl ProjectQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Return at most this many projects from the start of the window.")] first: Option<i32>,
         #[graphql(desc = "Start after the project with this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return at most this many projects from the end of the window.")] last: Option<i32>,
+        #[graphql(desc = "Return at most this many projects from the end of the window.")]
+        last: Option<i32>,
         #[graphql(desc = "End before the project with this cursor.")] before: Option<String>,
         #[graphql(desc = "Which projects to return.")] filter: Option<ProjectFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<ProjectOrder>>,
@@ -455,9 +562,19 @@ impl ProjectQuery {
                 (column, o.direction.into())
             })
             .collect();
-        let select = ordered(filtered(project::Entity::find(), filter.as_ref())?, order, project::Column::Id);
-        let args = PageArgs { first, after, last, before };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Project).await?.into())
+        let select = ordered(
+            filtered(project::Entity::find(), filter.as_ref())?,
+            order,
+            project::Column::Id,
+        );
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Project)
+            .await?
+            .into())
     }
 }
-

@@ -9,12 +9,20 @@ fn letters(value: &Value, len: usize, upper: bool, what: &str) -> InputValueResu
         return Err(InputValueError::custom(format!("{what} must be a string")));
     };
     let shape_ok = text.len() == len
-        && text.bytes().all(|b| if upper { b.is_ascii_uppercase() } else { b.is_ascii_lowercase() });
+        && text.bytes().all(|b| {
+            if upper {
+                b.is_ascii_uppercase()
+            } else {
+                b.is_ascii_lowercase()
+            }
+        });
     if shape_ok {
         Ok(text.clone())
     } else {
         let case = if upper { "upper" } else { "lower" };
-        Err(InputValueError::custom(format!("`{text}` is not a {what}: expected {len} {case}-case letters")))
+        Err(InputValueError::custom(format!(
+            "`{text}` is not a {what}: expected {len} {case}-case letters"
+        )))
     }
 }
 
@@ -28,7 +36,9 @@ macro_rules! code_scalar {
         #[Scalar(name = $what)]
         impl ScalarType for $name {
             fn parse(value: Value) -> InputValueResult<Self> {
-                letters(&value, $len, $upper, $what).map(Self).map_err(InputValueError::propagate)
+                letters(&value, $len, $upper, $what)
+                    .map(Self)
+                    .map_err(InputValueError::propagate)
             }
 
             fn is_valid(value: &Value) -> bool {
@@ -42,9 +52,27 @@ macro_rules! code_scalar {
     };
 }
 
-code_scalar!(CountryCode, "An ISO 3166-1 alpha-2 country code, such as `LV`.", 2, true, "CountryCode");
-code_scalar!(CurrencyCode, "An ISO 4217 currency code, such as `EUR`.", 3, true, "CurrencyCode");
-code_scalar!(LanguageCode, "An ISO 639-1 language code, such as `lv`.", 2, false, "LanguageCode");
+code_scalar!(
+    CountryCode,
+    "An ISO 3166-1 alpha-2 country code, such as `LV`.",
+    2,
+    true,
+    "CountryCode"
+);
+code_scalar!(
+    CurrencyCode,
+    "An ISO 4217 currency code, such as `EUR`.",
+    3,
+    true,
+    "CurrencyCode"
+);
+code_scalar!(
+    LanguageCode,
+    "An ISO 639-1 language code, such as `lv`.",
+    2,
+    false,
+    "LanguageCode"
+);
 
 /// A calendar date in ISO 8601, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +85,9 @@ impl ScalarType for Date {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("`{text}` is not a date: expected YYYY-MM-DD"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!("`{text}` is not a date: expected YYYY-MM-DD"))
+                }),
             _ => Err(InputValueError::custom("a Date must be a string")),
         }
     }
@@ -78,7 +108,9 @@ impl ScalarType for LocalTime {
         match &value {
             Value::String(text) => NaiveTime::parse_from_str(text, "%H:%M")
                 .map(LocalTime)
-                .map_err(|_| InputValueError::custom(format!("`{text}` is not a time: expected HH:MM"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!("`{text}` is not a time: expected HH:MM"))
+                }),
             _ => Err(InputValueError::custom("a LocalTime must be a string")),
         }
     }
@@ -107,7 +139,9 @@ impl ScalarType for Decimal {
                 .as_i64()
                 .map(|n| Decimal(rust_decimal::Decimal::from(n)))
                 .ok_or_else(|| InputValueError::custom("not a decimal number")),
-            _ => Err(InputValueError::custom("a Decimal must be a string such as \"12.50\" or an integer")),
+            _ => Err(InputValueError::custom(
+                "a Decimal must be a string such as \"12.50\" or an integer",
+            )),
         }
     }
 
@@ -128,6 +162,9 @@ pub struct Money {
 impl Money {
     /// Money from an amount stored in hundredths of the currency unit.
     pub fn from_minor(minor: i64, currency: &str) -> Self {
-        Self { amount: Decimal(crate::money::from_minor_units(minor)), currency: CurrencyCode(currency.to_owned()) }
+        Self {
+            amount: Decimal(crate::money::from_minor_units(minor)),
+            currency: CurrencyCode(currency.to_owned()),
+        }
     }
 }

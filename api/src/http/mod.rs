@@ -41,7 +41,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(Loaders::new(&state.db, state.loader_delay)).data(Viewer::Anonymous);
+    let request = request
+        .into_inner()
+        .data(Loaders::new(&state.db, state.loader_delay))
+        .data(Viewer::Anonymous);
     let mut response = state.schema.execute(request).await;
     ensure_error_codes(&mut response);
     response.into()
@@ -59,8 +62,13 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("Partnership Graph API").finish())
-            .into_response();
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Partnership Graph API")
+                .finish(),
+        )
+        .into_response();
     }
     match GraphQLRequest::from_request(request, &state).await {
         Ok(request) => execute(&state, request).await.into_response(),
@@ -74,16 +82,24 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
 fn ensure_error_codes(response: &mut Response) {
     let executed = response.data != async_graphql::Value::Null;
     for error in &mut response.errors {
-        if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+        if error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some())
+        {
             continue;
         }
         let code = error_code(error, executed);
-        error.extensions.get_or_insert_with(Default::default).set("code", code);
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
     }
 }
 
 fn error_code(error: &ServerError, executed: bool) -> &'static str {
-    if executed || !error.path.is_empty() || error.message.starts_with("Invalid value for argument") {
+    if executed || !error.path.is_empty() || error.message.starts_with("Invalid value for argument")
+    {
         code::BAD_USER_INPUT
     } else if error.message.contains("-->") || error.message.starts_with("Parse error") {
         code::GRAPHQL_PARSE_FAILED

@@ -7,7 +7,12 @@ use crate::helpers::{TestApp, id_where};
 fn keys(connection: &Value) -> Vec<String> {
     connection["nodes"]
         .as_array()
-        .map(|nodes| nodes.iter().filter_map(|n| n["key"].as_str().map(str::to_owned)).collect())
+        .map(|nodes| {
+            nodes
+                .iter()
+                .filter_map(|n| n["key"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -24,12 +29,33 @@ async fn project_keys(app: &TestApp, filter: Value) -> Vec<String> {
 #[tokio::test]
 async fn text_search_ignores_case_and_diacritics() {
     for app in TestApp::all().await {
-        assert_eq!(project_keys(&app, json!({ "text": "Rezekne" })).await, vec!["darbigas-kopienas"], "[{}]", app.backend);
-        assert_eq!(project_keys(&app, json!({ "text": "kekava" })).await, vec!["kopstrade-jaunatnes-centros"]);
-        assert_eq!(project_keys(&app, json!({ "text": "co-op" })).await, vec!["co-op"]);
-        let data = app.data(r#"{ organisations(filter: { text: "kekava" }) { nodes { key } } }"#, json!({})).await;
+        assert_eq!(
+            project_keys(&app, json!({ "text": "Rezekne" })).await,
+            vec!["darbigas-kopienas"],
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(
+            project_keys(&app, json!({ "text": "kekava" })).await,
+            vec!["kopstrade-jaunatnes-centros"]
+        );
+        assert_eq!(
+            project_keys(&app, json!({ "text": "co-op" })).await,
+            vec!["co-op"]
+        );
+        let data = app
+            .data(
+                r#"{ organisations(filter: { text: "kekava" }) { nodes { key } } }"#,
+                json!({}),
+            )
+            .await;
         assert_eq!(keys(&data["organisations"]), vec!["kekavas-jic"]);
-        let data = app.data(r#"{ places(filter: { text: "SIAULIU" }) { nodes { key } } }"#, json!({})).await;
+        let data = app
+            .data(
+                r#"{ places(filter: { text: "SIAULIU" }) { nodes { key } } }"#,
+                json!({}),
+            )
+            .await;
         assert_eq!(keys(&data["places"]), vec!["lt-siauliai"]);
     }
 }
@@ -44,29 +70,65 @@ async fn projects_filter_by_country_role_funder_programme_period_and_status() {
             app.backend
         );
         assert_eq!(
-            project_keys(&app, json!({ "participant": { "country": ["LV"], "role": ["LEAD_PARTNER"] } })).await,
+            project_keys(
+                &app,
+                json!({ "participant": { "country": ["LV"], "role": ["LEAD_PARTNER"] } })
+            )
+            .await,
             vec!["darbigas-kopienas", "kopstrade-jaunatnes-centros"]
         );
-        assert_eq!(project_keys(&app, json!({ "participant": { "role": ["FUNDER"] } })).await, vec!["darbigas-kopienas"]);
+        assert_eq!(
+            project_keys(&app, json!({ "participant": { "role": ["FUNDER"] } })).await,
+            vec!["darbigas-kopienas"]
+        );
 
-        let funders = app.data("{ funders { nodes { id key } } programmes { nodes { id key } } }", json!({})).await;
+        let funders = app
+            .data(
+                "{ funders { nodes { id key } } programmes { nodes { id key } } }",
+                json!({}),
+            )
+            .await;
         let nordic = id_where(&funders["funders"], "key", "nordic-council-of-ministers");
         let nordplus = id_where(&funders["programmes"], "key", "nordplus");
         let norway = id_where(&funders["funders"], "key", "norway-grants");
-        assert_eq!(project_keys(&app, json!({ "funder": [nordic] })).await, vec!["co-op"]);
-        assert_eq!(project_keys(&app, json!({ "programme": [nordplus] })).await, vec!["co-op"], "sub-programmes count");
-        assert_eq!(project_keys(&app, json!({ "funder": [norway] })).await, vec!["kulturos-istaigu-kompetenciju-ugdymas"]);
+        assert_eq!(
+            project_keys(&app, json!({ "funder": [nordic] })).await,
+            vec!["co-op"]
+        );
+        assert_eq!(
+            project_keys(&app, json!({ "programme": [nordplus] })).await,
+            vec!["co-op"],
+            "sub-programmes count"
+        );
+        assert_eq!(
+            project_keys(&app, json!({ "funder": [norway] })).await,
+            vec!["kulturos-istaigu-kompetenciju-ugdymas"]
+        );
 
         assert_eq!(
-            project_keys(&app, json!({ "activeDuring": { "from": "2019-01-01", "to": "2019-12-31" } })).await,
+            project_keys(
+                &app,
+                json!({ "activeDuring": { "from": "2019-01-01", "to": "2019-12-31" } })
+            )
+            .await,
             vec!["co-op", "darbigas-kopienas", "kopstrade-jaunatnes-centros"]
         );
         assert_eq!(
             project_keys(&app, json!({ "startDate": { "from": "2023-01-01" } })).await,
             vec!["atminas-instituciju-apmacibu-cikls"]
         );
-        assert_eq!(project_keys(&app, json!({ "status": ["COMPLETED"] })).await.len(), 5);
-        assert_eq!(project_keys(&app, json!({ "status": ["ONGOING", "PLANNED"] })).await.len(), 0);
+        assert_eq!(
+            project_keys(&app, json!({ "status": ["COMPLETED"] }))
+                .await
+                .len(),
+            5
+        );
+        assert_eq!(
+            project_keys(&app, json!({ "status": ["ONGOING", "PLANNED"] }))
+                .await
+                .len(),
+            0
+        );
     }
 }
 
@@ -74,17 +136,29 @@ async fn projects_filter_by_country_role_funder_programme_period_and_status() {
 async fn filters_combine_with_and_or_and_not() {
     for app in TestApp::all().await {
         assert_eq!(
-            project_keys(&app, json!({ "or": [{ "country": ["EE"] }, { "country": ["DK"] }] })).await,
+            project_keys(
+                &app,
+                json!({ "or": [{ "country": ["EE"] }, { "country": ["DK"] }] })
+            )
+            .await,
             vec!["co-op", "kopstrade-jaunatnes-centros"],
             "[{}]",
             app.backend
         );
         assert_eq!(
-            project_keys(&app, json!({ "country": ["LV"], "not": { "country": ["LT", "EE"] } })).await,
+            project_keys(
+                &app,
+                json!({ "country": ["LV"], "not": { "country": ["LT", "EE"] } })
+            )
+            .await,
             vec!["atminas-instituciju-apmacibu-cikls", "darbigas-kopienas"]
         );
         assert_eq!(
-            project_keys(&app, json!({ "and": [{ "country": ["LV"] }, { "country": ["IT"] }] })).await,
+            project_keys(
+                &app,
+                json!({ "and": [{ "country": ["LV"] }, { "country": ["IT"] }] })
+            )
+            .await,
             vec!["kopstrade-jaunatnes-centros"]
         );
     }
@@ -107,10 +181,24 @@ async fn other_connections_filter_by_kind_country_and_relation() {
                 json!({}),
             )
             .await;
-        assert_eq!(keys(&data["lv"]), vec!["iic", "socialas-inovacijas-centrs"], "[{}]", app.backend);
-        assert_eq!(keys(&data["leads"]), vec!["ateities-visuomenes-institutas", "iic", "kekavas-jic"]);
-        assert_eq!(data["grants"]["nodes"], json!([{ "amount": { "amount": "96352.40" } }]));
-        assert_eq!(data["own"]["nodes"], json!([{ "kind": "OWN_CONTRIBUTION" }]));
+        assert_eq!(
+            keys(&data["lv"]),
+            vec!["iic", "socialas-inovacijas-centrs"],
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(
+            keys(&data["leads"]),
+            vec!["ateities-visuomenes-institutas", "iic", "kekavas-jic"]
+        );
+        assert_eq!(
+            data["grants"]["nodes"],
+            json!([{ "amount": { "amount": "96352.40" } }])
+        );
+        assert_eq!(
+            data["own"]["nodes"],
+            json!([{ "kind": "OWN_CONTRIBUTION" }])
+        );
         assert_eq!(data["online"]["totalCount"], 4);
         assert_eq!(data["dated"]["totalCount"], 2);
         assert_eq!(data["people"]["nodes"], json!([{ "plannedQuantity": 150 }]));
@@ -133,7 +221,11 @@ async fn order_by_sorts_both_ways_with_missing_values_last() {
             .await;
         let asc = keys(&data["asc"]);
         let mut desc = keys(&data["desc"]);
-        assert_eq!(asc[0], "kulturos-istaigu-kompetenciju-ugdymas", "[{}]", app.backend);
+        assert_eq!(
+            asc[0], "kulturos-istaigu-kompetenciju-ugdymas",
+            "[{}]",
+            app.backend
+        );
         desc.reverse();
         assert_eq!(asc, desc);
         assert_eq!(data["acronym"]["nodes"][0]["acronym"], "CO-OP");
@@ -146,7 +238,12 @@ async fn order_by_sorts_both_ways_with_missing_values_last() {
 async fn sql_looking_text_is_just_text() {
     for app in TestApp::all().await {
         for needle in ["' OR 1=1 --", "%", "_", "\\", "'; DROP TABLE projects; --"] {
-            assert_eq!(project_keys(&app, json!({ "text": needle })).await, Vec::<String>::new(), "[{}] {needle}", app.backend);
+            assert_eq!(
+                project_keys(&app, json!({ "text": needle })).await,
+                Vec::<String>::new(),
+                "[{}] {needle}",
+                app.backend
+            );
         }
         let data = app.data("{ projects { totalCount } }", json!({})).await;
         assert_eq!(data["projects"]["totalCount"], 5);

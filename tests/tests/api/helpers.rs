@@ -27,14 +27,22 @@ static DATABASE_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty PostgreSQL database next to the one `TEST_DATABASE_URL` names.
 async fn fresh_postgres_database(base: &str) -> String {
-    let admin = Database::connect(base).await.expect("TEST_DATABASE_URL must be reachable");
+    let admin = Database::connect(base)
+        .await
+        .expect("TEST_DATABASE_URL must be reachable");
     let name = format!(
         "api_test_{}_{}_{}",
         std::process::id(),
         DATABASE_COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
     );
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("cannot create a test database");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("cannot create a test database");
     let mut url = url::Url::parse(base).expect("TEST_DATABASE_URL must be a URL");
     url.set_path(&format!("/{name}"));
     url.to_string()
@@ -42,7 +50,9 @@ async fn fresh_postgres_database(base: &str) -> String {
 
 /// The PostgreSQL server tests also run against, when `TEST_DATABASE_URL` names one.
 fn postgres_base() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 /// A fresh database URL for `backend`, inside `dir` for SQLite.
@@ -55,7 +65,11 @@ pub async fn fresh_database(backend: &str, dir: &Path) -> String {
 
 /// The backends every test runs on.
 pub fn backends() -> Vec<&'static str> {
-    if postgres_base().is_some() { vec!["sqlite", "postgres"] } else { vec!["sqlite"] }
+    if postgres_base().is_some() {
+        vec!["sqlite", "postgres"]
+    } else {
+        vec!["sqlite"]
+    }
 }
 
 impl TestApp {
@@ -78,7 +92,9 @@ impl TestApp {
 
     /// Starts the application with `settings`; `dir` lives as long as the app.
     pub async fn start(backend: &'static str, settings: Settings, dir: TempDir) -> TestApp {
-        let app = Application::build(&settings).await.expect("the application builds");
+        let app = Application::build(&settings)
+            .await
+            .expect("the application builds");
         let address = format!("http://{}", app.local_addr().expect("bound address"));
         let statements = app.statements();
         let db = app.db().clone();
@@ -86,7 +102,15 @@ impl TestApp {
         tokio::spawn(app.run_until(async {
             let _ = stop.await;
         }));
-        TestApp { address, backend, statements, db, client: reqwest::Client::new(), _shutdown: shutdown, _dir: dir }
+        TestApp {
+            address,
+            backend,
+            statements,
+            db,
+            client: reqwest::Client::new(),
+            _shutdown: shutdown,
+            _dir: dir,
+        }
     }
 
     /// Posts a GraphQL request and returns the whole response body.
@@ -105,15 +129,29 @@ impl TestApp {
     /// Runs a query that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.post(query, variables).await;
-        assert!(body.get("errors").is_none(), "[{}] unexpected errors: {body:#}", self.backend);
+        assert!(
+            body.get("errors").is_none(),
+            "[{}] unexpected errors: {body:#}",
+            self.backend
+        );
         body["data"].clone()
     }
 
     /// Runs a query that must fail and returns the `extensions.code` of each error.
     pub async fn error_codes(&self, query: &str, variables: Value) -> Vec<String> {
         let body = self.post(query, variables).await;
-        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("[{}] expected errors: {body:#}", self.backend));
-        errors.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_owned()).collect()
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("[{}] expected errors: {body:#}", self.backend));
+        errors
+            .iter()
+            .map(|e| {
+                e["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or("<none>")
+                    .to_owned()
+            })
+            .collect()
     }
 }
 

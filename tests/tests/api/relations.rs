@@ -31,9 +31,15 @@ async fn an_organisation_leads_back_to_its_projects_and_participations() {
                 { "role": "PARTNER", "project": { "key": "atminas-instituciju-apmacibu-cikls" } }
             ])
         );
-        assert_eq!(bc["projects"], json!([{ "key": "darbigas-kopienas" }, { "key": "atminas-instituciju-apmacibu-cikls" }]));
+        assert_eq!(
+            bc["projects"],
+            json!([{ "key": "darbigas-kopienas" }, { "key": "atminas-instituciju-apmacibu-cikls" }])
+        );
         assert_eq!(bc["leadProjects"], json!([]));
-        assert_eq!(bc["contacts"], json!([{ "name": "Kristīne Ļeontjeva" }, { "name": "Anita Birzniece" }]));
+        assert_eq!(
+            bc["contacts"],
+            json!([{ "name": "Kristīne Ļeontjeva" }, { "name": "Anita Birzniece" }])
+        );
         assert_eq!(bc["sources"].as_array().map(Vec::len), Some(2));
     }
 }
@@ -88,7 +94,12 @@ async fn places_nest_and_lead_to_the_projects_that_cover_them() {
             "[{}]",
             app.backend
         );
-        assert_eq!(data["latgale"]["nodes"][0]["children"].as_array().map(Vec::len), Some(7));
+        assert_eq!(
+            data["latgale"]["nodes"][0]["children"]
+                .as_array()
+                .map(Vec::len),
+            Some(7)
+        );
     }
 }
 
@@ -104,10 +115,18 @@ async fn work_packages_hold_their_deliverables_and_outcomes_lead_back() {
             )
             .await;
         let packages = &data["outcomes"]["nodes"];
-        assert_eq!(packages.as_array().map(Vec::len), Some(3), "[{}]", app.backend);
+        assert_eq!(
+            packages.as_array().map(Vec::len),
+            Some(3),
+            "[{}]",
+            app.backend
+        );
         assert_eq!(packages[0]["code"], "1");
         assert_eq!(packages[0]["title"], "Labas prakses piemēru apkopošana");
-        assert_eq!(packages[0]["children"][3], json!({ "code": "1.4", "kind": "ACTIVITY", "parent": { "code": "1" }, "project": { "key": "co-op" } }));
+        assert_eq!(
+            packages[0]["children"][3],
+            json!({ "code": "1.4", "kind": "ACTIVITY", "parent": { "code": "1" }, "project": { "key": "co-op" } })
+        );
         assert_eq!(packages[2]["children"].as_array().map(Vec::len), Some(3));
     }
 }
@@ -128,7 +147,10 @@ async fn resource_centres_link_to_their_places_and_events_to_their_venues() {
         assert_eq!(centres["children"].as_array().map(Vec::len), Some(8));
         assert_eq!(centres["children"][1]["place"]["key"], "rogovka");
         let meetings = &data["events"]["nodes"];
-        assert_eq!(meetings[0], json!({ "date": "2018-04-12", "place": { "key": "kekavas-jic-telpas" }, "project": { "key": "kopstrade-jaunatnes-centros" } }));
+        assert_eq!(
+            meetings[0],
+            json!({ "date": "2018-04-12", "place": { "key": "kekavas-jic-telpas" }, "project": { "key": "kopstrade-jaunatnes-centros" } })
+        );
         assert_eq!(meetings.as_array().map(Vec::len), Some(4));
         assert_eq!(meetings[3]["date"], serde_json::Value::Null);
     }
@@ -147,7 +169,14 @@ async fn contacts_hide_email_and_phone_from_anonymous_callers() {
         assert_eq!(contacts[1]["organisation"]["key"], "iic");
         let errors = body["errors"].as_array().cloned().unwrap_or_default();
         assert_eq!(errors.len(), 4);
-        assert!(errors.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"));
-        assert!(!body.to_string().contains("gmail.com"), "personal data leaked: {body}");
+        assert!(
+            errors
+                .iter()
+                .all(|e| e["extensions"]["code"] == "FORBIDDEN")
+        );
+        assert!(
+            !body.to_string().contains("gmail.com"),
+            "personal data leaked: {body}"
+        );
     }
 }

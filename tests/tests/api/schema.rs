@@ -17,8 +17,13 @@ fn every_type_and_field_in_the_schema_has_a_description() {
     let mut undocumented = Vec::new();
     let mut previous = "";
     for line in sdl.lines().map(str::trim) {
-        let declares_type = ["type ", "input ", "enum ", "interface ", "scalar "].iter().any(|k| line.starts_with(k));
-        let declares_field = line.contains(':') && !line.starts_with('"') && !line.starts_with(')') && !line.starts_with("query");
+        let declares_type = ["type ", "input ", "enum ", "interface ", "scalar "]
+            .iter()
+            .any(|k| line.starts_with(k));
+        let declares_field = line.contains(':')
+            && !line.starts_with('"')
+            && !line.starts_with(')')
+            && !line.starts_with("query");
         let documented = previous.ends_with("\"\"\"");
         if (declares_type || declares_field) && !documented && !line.starts_with("schema") {
             undocumented.push(line.to_owned());
@@ -27,5 +32,8 @@ fn every_type_and_field_in_the_schema_has_a_description() {
     }
     // Built-in and generated pieces the code cannot document.
     undocumented.retain(|l| !l.starts_with("type Query") && !l.starts_with("directive"));
-    assert!(undocumented.is_empty(), "undocumented schema items: {undocumented:#?}");
+    assert!(
+        undocumented.is_empty(),
+        "undocumented schema items: {undocumented:#?}"
+    );
 }

@@ -13,13 +13,26 @@ async fn a_second_start_on_the_same_database_loads_nothing_twice() {
     for backend in backends() {
         let dir = TempDir::new().expect("temp dir");
         let url = fresh_database(backend, dir.path()).await;
-        let first = TestApp::start(backend, Settings::for_database(url.clone(), 0), TempDir::new().expect("dir")).await;
+        let first = TestApp::start(
+            backend,
+            Settings::for_database(url.clone(), 0),
+            TempDir::new().expect("dir"),
+        )
+        .await;
         drop(first);
         let second = TestApp::start(backend, Settings::for_database(url, 0), dir).await;
-        let projects = entity::project::Entity::find().count(&second.db).await.expect("count");
-        let texts = entity::localized_text::Entity::find().count(&second.db).await.expect("count");
+        let projects = entity::project::Entity::find()
+            .count(&second.db)
+            .await
+            .expect("count");
+        let texts = entity::localized_text::Entity::find()
+            .count(&second.db)
+            .await
+            .expect("count");
         assert_eq!(projects, 5, "[{backend}]");
-        let data = second.data("{ organisations { totalCount } }", json!({})).await;
+        let data = second
+            .data("{ organisations { totalCount } }", json!({}))
+            .await;
         assert_eq!(data["organisations"]["totalCount"], 17);
         assert!(texts > 100);
     }
@@ -28,9 +41,19 @@ async fn a_second_start_on_the_same_database_loads_nothing_twice() {
 #[tokio::test]
 async fn health_readiness_explorer_and_get_queries_answer() {
     for app in TestApp::all().await {
-        let healthz = app.client.get(format!("{}/healthz", app.address)).send().await.expect("sent");
+        let healthz = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .expect("sent");
         assert_eq!(healthz.status(), 200, "[{}]", app.backend);
-        let readyz = app.client.get(format!("{}/readyz", app.address)).send().await.expect("sent");
+        let readyz = app
+            .client
+            .get(format!("{}/readyz", app.address))
+            .send()
+            .await
+            .expect("sent");
         assert_eq!(readyz.status(), 200);
         let explorer = app
             .client
@@ -40,7 +63,14 @@ async fn health_readiness_explorer_and_get_queries_answer() {
             .await
             .expect("sent");
         assert_eq!(explorer.status(), 200);
-        assert!(explorer.text().await.unwrap_or_default().to_lowercase().contains("graphiql"));
+        assert!(
+            explorer
+                .text()
+                .await
+                .unwrap_or_default()
+                .to_lowercase()
+                .contains("graphiql")
+        );
         let get = app
             .client
             .get(format!("{}/graphql", app.address))
@@ -62,10 +92,29 @@ async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() 
         let url = fresh_database(backend, dir.path()).await;
         let mut settings = Settings::for_database(url.clone(), 0);
         settings.seed_dir = Some(data.path().to_owned());
-        let error = api::startup::Application::build(&settings).await.err().expect("start-up fails");
-        assert!(format!("{error:#}").contains("unknown organisation `no-such-organisation`"), "[{backend}] {error:#}");
+        let error = api::startup::Application::build(&settings)
+            .await
+            .err()
+            .expect("start-up fails");
+        assert!(
+            format!("{error:#}").contains("unknown organisation `no-such-organisation`"),
+            "[{backend}] {error:#}"
+        );
         let (db, _) = api::db::connect(&url, 1).await.expect("connect");
-        assert_eq!(entity::source_document::Entity::find().count(&db).await.expect("count"), 0, "[{backend}]");
-        assert_eq!(entity::project::Entity::find().count(&db).await.expect("count"), 0);
+        assert_eq!(
+            entity::source_document::Entity::find()
+                .count(&db)
+                .await
+                .expect("count"),
+            0,
+            "[{backend}]"
+        );
+        assert_eq!(
+            entity::project::Entity::find()
+                .count(&db)
+                .await
+                .expect("count"),
+            0
+        );
     }
 }
