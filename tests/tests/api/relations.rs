@@ -180,3 +180,34 @@ async fn contacts_hide_email_and_phone_from_anonymous_callers() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_remaining_relations_resolve_from_both_ends() {
+    for app in TestApp::all().await {
+        let data = app
+            .data(
+                r#"{ funders(filter: { text: "british" }) { nodes { organisation { key place { key } } } }
+                    programmes(filter: { text: "LT10" }) { nodes { fundingLines { kind project { key } } projects { key } } }
+                    organisations(filter: { text: "vestvagoy" }) { nodes { city place { key parent { key } } } }
+                    events(filter: { kind: [TRAINING_CYCLE] }) { nodes { sessions { parent { kind } } project { key } } }
+                    projects(filter: { text: "darbigas" }) { nodes { contacts { project { key } organisation { key } sources { fileName } }
+                      participations { sources { fileName } } } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(data["funders"]["nodes"][0]["organisation"], json!({ "key": "british-council-latvia", "place": null }), "[{}]", app.backend);
+        let lt10 = &data["programmes"]["nodes"][0];
+        assert_eq!(lt10["fundingLines"], json!([{ "kind": "GRANT", "project": { "key": "kulturos-istaigu-kompetenciju-ugdymas" } }]));
+        assert_eq!(lt10["projects"], json!([{ "key": "kulturos-istaigu-kompetenciju-ugdymas" }]));
+        assert_eq!(data["organisations"]["nodes"][0], json!({ "city": "Vestvågøy", "place": { "key": "vestvagoy", "parent": { "key": "no" } } }));
+        let cycle = &data["events"]["nodes"][0];
+        assert_eq!(cycle["sessions"].as_array().map(Vec::len), Some(5));
+        assert_eq!(cycle["sessions"][0]["parent"]["kind"], "TRAINING_CYCLE");
+        assert_eq!(cycle["project"]["key"], "atminas-instituciju-apmacibu-cikls");
+        let project = &data["projects"]["nodes"][0];
+        assert_eq!(project["contacts"][0]["project"]["key"], "darbigas-kopienas");
+        assert_eq!(project["contacts"][0]["organisation"]["key"], "iic");
+        assert_eq!(project["contacts"][0]["sources"], json!([{ "fileName": "001_b45dd292cbbe241b.txt" }]));
+        assert_eq!(project["participations"][0]["sources"], json!([{ "fileName": "001_b45dd292cbbe241b.txt" }]));
+    }
+}
