@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use entity::enums::{DatePrecision, FundingKind};
 use entity::{funding_line, participation, project};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+};
 
 use crate::helpers::TestApp;
 
@@ -58,12 +60,30 @@ async fn the_database_refuses_rows_that_break_the_domain_rules() {
 
         refused(db, project("co-op"), "a duplicate project key", b).await;
 
-        let target = project("constraint-target").insert(db).await.expect("a valid project is accepted");
+        let target = project("constraint-target")
+            .insert(db)
+            .await
+            .expect("a valid project is accepted");
         refused(db, line(target.id, -1, "EUR"), "a negative amount", b).await;
         refused(db, line(target.id, 100, "eur"), "a lower-case currency", b).await;
-        refused(db, line(target.id, 100, "EURO"), "a four-letter currency", b).await;
-        refused(db, line(999_999, 100, "EUR"), "a funding line of a missing project", b).await;
-        line(target.id, 100, "EUR").insert(db).await.expect("a valid funding line is accepted");
+        refused(
+            db,
+            line(target.id, 100, "EURO"),
+            "a four-letter currency",
+            b,
+        )
+        .await;
+        refused(
+            db,
+            line(999_999, 100, "EUR"),
+            "a funding line of a missing project",
+            b,
+        )
+        .await;
+        line(target.id, 100, "EUR")
+            .insert(db)
+            .await
+            .expect("a valid funding line is accepted");
 
         let participation = participation::ActiveModel {
             project_id: Set(target.id),
@@ -72,8 +92,18 @@ async fn the_database_refuses_rows_that_break_the_domain_rules() {
             position: Set(0),
             ..Default::default()
         };
-        refused(db, participation, "a participation of a missing organisation", b).await;
+        refused(
+            db,
+            participation,
+            "a participation of a missing organisation",
+            b,
+        )
+        .await;
 
-        assert_eq!(funding_line::Entity::find().count(db).await.expect("count"), 3, "[{b}]");
+        assert_eq!(
+            funding_line::Entity::find().count(db).await.expect("count"),
+            3,
+            "[{b}]"
+        );
     }
 }

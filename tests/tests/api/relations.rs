@@ -195,19 +195,45 @@ async fn the_remaining_relations_resolve_from_both_ends() {
                 json!({}),
             )
             .await;
-        assert_eq!(data["funders"]["nodes"][0]["organisation"], json!({ "key": "british-council-latvia", "place": null }), "[{}]", app.backend);
+        assert_eq!(
+            data["funders"]["nodes"][0]["organisation"],
+            json!({ "key": "british-council-latvia", "place": null }),
+            "[{}]",
+            app.backend
+        );
         let lt10 = &data["programmes"]["nodes"][0];
-        assert_eq!(lt10["fundingLines"], json!([{ "kind": "GRANT", "project": { "key": "kulturos-istaigu-kompetenciju-ugdymas" } }]));
-        assert_eq!(lt10["projects"], json!([{ "key": "kulturos-istaigu-kompetenciju-ugdymas" }]));
-        assert_eq!(data["organisations"]["nodes"][0], json!({ "city": "Vestvågøy", "place": { "key": "vestvagoy", "parent": { "key": "no" } } }));
+        assert_eq!(
+            lt10["fundingLines"],
+            json!([{ "kind": "GRANT", "project": { "key": "kulturos-istaigu-kompetenciju-ugdymas" } }])
+        );
+        assert_eq!(
+            lt10["projects"],
+            json!([{ "key": "kulturos-istaigu-kompetenciju-ugdymas" }])
+        );
+        assert_eq!(
+            data["organisations"]["nodes"][0],
+            json!({ "city": "Vestvågøy", "place": { "key": "vestvagoy", "parent": { "key": "no" } } })
+        );
         let cycle = &data["events"]["nodes"][0];
         assert_eq!(cycle["sessions"].as_array().map(Vec::len), Some(5));
         assert_eq!(cycle["sessions"][0]["parent"]["kind"], "TRAINING_CYCLE");
-        assert_eq!(cycle["project"]["key"], "atminas-instituciju-apmacibu-cikls");
+        assert_eq!(
+            cycle["project"]["key"],
+            "atminas-instituciju-apmacibu-cikls"
+        );
         let project = &data["projects"]["nodes"][0];
-        assert_eq!(project["contacts"][0]["project"]["key"], "darbigas-kopienas");
+        assert_eq!(
+            project["contacts"][0]["project"]["key"],
+            "darbigas-kopienas"
+        );
         assert_eq!(project["contacts"][0]["organisation"]["key"], "iic");
-        assert_eq!(project["contacts"][0]["sources"], json!([{ "fileName": "001_b45dd292cbbe241b.txt" }]));
-        assert_eq!(project["participations"][0]["sources"], json!([{ "fileName": "001_b45dd292cbbe241b.txt" }]));
+        assert_eq!(
+            project["contacts"][0]["sources"],
+            json!([{ "fileName": "001_b45dd292cbbe241b.txt" }])
+        );
+        assert_eq!(
+            project["participations"][0]["sources"],
+            json!([{ "fileName": "001_b45dd292cbbe241b.txt" }])
+        );
     }
 }
