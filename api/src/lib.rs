@@ -4,12 +4,14 @@
 //! - [`startup`]: builds the application (database, migrations, seed, router) and serves it.
 //! - [`db`]: connecting, migrating and counting SQL statements.
 //! - [`seed`]: the curated seed dataset format and its loader.
+//! - [`derived`]: data kept for analytics (programme closure, yearly shares of funding).
 //! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
 //! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
 //! - [`error`]: the one error type resolvers return, with its `extensions.code`.
 
 pub mod config;
 pub mod db;
+pub mod derived;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -667,6 +667,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             stated_partner_count: Set(r.stated_partner_count),
             stated_country_count: Set(r.stated_country_count),
             search_text: Set(search_text(searchable)),
+            start_year: Set(r.start.map(|d| chrono::Datelike::year(&d.date))),
             ..Default::default()
         }
         .insert(self.db)

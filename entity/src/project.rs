@@ -31,6 +31,8 @@ pub struct Model {
     /// Number of countries the source states the partnership spans.
     pub stated_country_count: Option<i32>,
     pub search_text: String,
+    /// Calendar year of `start_date`, kept for grouping by year on every database.
+    pub start_year: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

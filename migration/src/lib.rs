@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_domain;
+mod m20261122_000002_analytics;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -13,6 +14,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_domain::Migration)]
+        vec![Box::new(m20261122_000001_domain::Migration), Box::new(m20261122_000002_analytics::Migration)]
     }
 }

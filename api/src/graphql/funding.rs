@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
-use entity::{funder, funding_line, programme};
+use entity::{funder, funding_line, programme, programme_ancestor};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
@@ -19,28 +19,15 @@ use super::source::SourceDocument;
 use crate::error::{ApiError, ApiResult};
 use crate::search::contains_pattern;
 
-/// How many levels below a programme a programme filter looks.
-pub const MAX_PROGRAMME_DEPTH: usize = 6;
-
-/// `column` names one of the given programmes or a programme up to [`MAX_PROGRAMME_DEPTH`]
-/// levels below them, so a filter on "Nordplus" also matches "Nordplus Adult". Built from nested
-/// subqueries rather than a recursive CTE so it stays parameterised and portable.
+/// `column` names one of the given programmes or any programme below them, so a filter on
+/// "Nordplus" also matches "Nordplus Adult". One subquery on the programme closure table.
 pub fn in_programme_subtree(column: impl ColumnTrait, programme_ids: Vec<i32>) -> Condition {
-    let mut any = Condition::any().add(column.is_in(programme_ids.clone()));
-    let mut level = Query::select()
-        .column(programme::Column::Id)
-        .from(programme::Entity)
-        .and_where(programme::Column::ParentId.is_in(programme_ids))
+    let subtree = Query::select()
+        .column(programme_ancestor::Column::ProgrammeId)
+        .from(programme_ancestor::Entity)
+        .and_where(programme_ancestor::Column::AncestorId.is_in(programme_ids))
         .to_owned();
-    for _ in 0..MAX_PROGRAMME_DEPTH {
-        any = any.add(column.in_subquery(level.clone()));
-        level = Query::select()
-            .column(programme::Column::Id)
-            .from(programme::Entity)
-            .and_where(programme::Column::ParentId.in_subquery(level))
-            .to_owned();
-    }
-    any
+    Condition::all().add(column.in_subquery(subtree))
 }
 
 /// A body that funds projects, directly or through programmes.

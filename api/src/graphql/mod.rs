@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, each with its types, filters and root fields,
 //! merged into one `Query`. No HTTP here: the schema can be built and run on its own.
 
+pub mod analytics;
 pub mod common;
 pub mod contact;
 pub mod enums;
@@ -33,6 +34,7 @@ pub struct Query(
     event::EventQuery,
     place::PlaceQuery,
     source::SourceQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// The executable schema.
