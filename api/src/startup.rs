@@ -39,7 +39,9 @@ impl Application {
                 tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
             }
         }
-        crate::derived::refresh(&db).await.context("cannot refresh derived analytics data")?;
+        crate::derived::refresh(&db)
+            .await
+            .context("cannot refresh derived analytics data")?;
         let limits = PageLimits {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,

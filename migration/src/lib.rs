@@ -14,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_domain::Migration), Box::new(m20261122_000002_analytics::Migration)]
+        vec![
+            Box::new(m20261122_000001_domain::Migration),
+            Box::new(m20261122_000002_analytics::Migration),
+        ]
     }
 }

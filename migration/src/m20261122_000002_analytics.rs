@@ -70,22 +70,55 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ix_funding_line_years_year").table("funding_line_years").col("year").to_owned(),
+                Index::create()
+                    .name("ix_funding_line_years_year")
+                    .table("funding_line_years")
+                    .col("year")
+                    .to_owned(),
             )
             .await?;
 
         manager
-            .alter_table(Table::alter().table("projects").add_column(integer_null("start_year")).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table("projects")
+                    .add_column(integer_null("start_year"))
+                    .to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("ix_projects_start_year").table("projects").col("start_year").to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_projects_start_year")
+                    .table("projects")
+                    .col("start_year")
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("ix_projects_start_year").table("projects").to_owned()).await?;
-        manager.alter_table(Table::alter().table("projects").drop_column("start_year").to_owned()).await?;
-        manager.drop_table(Table::drop().table("funding_line_years").to_owned()).await?;
-        manager.drop_table(Table::drop().table("programme_ancestors").to_owned()).await
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_projects_start_year")
+                    .table("projects")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("projects")
+                    .drop_column("start_year")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table("funding_line_years").to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table("programme_ancestors").to_owned())
+            .await
     }
 }

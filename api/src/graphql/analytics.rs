@@ -6,18 +6,20 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::{ParticipationRole as StoredRole, RecordType};
 use entity::{
-    funding_line, funding_line_year, organisation, participation, programme, programme_ancestor, project,
+    funding_line, funding_line_year, organisation, outcome, participation, programme,
+    programme_ancestor, project,
 };
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, NullOrdering, Order, Query, SelectStatement,
-    SimpleExpr,
+    Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, NullOrdering, Order, Query,
+    SelectStatement, SimpleExpr,
 };
 use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::common::{LogicalFilter, db, loaders};
-use super::enums::FundingKind;
+use super::enums::{FundingKind, OutcomeKind};
 use super::funding::{Funder, Programme, in_programme_subtree};
 use super::ids;
+use super::organisation::Organisation;
 use super::project::{Project, ProjectFilter};
 use super::scalars::{CountryCode, CurrencyCode, Money};
 use crate::error::{ApiError, ApiResult};
@@ -44,8 +46,13 @@ async fn rows<T>(
 }
 
 /// `project_id IN (projects matching filter)`, for figures restricted by a project filter.
-fn projects_matching(column: impl IntoColumnRef, filter: Option<&ProjectFilter>) -> ApiResult<Option<Expr>> {
-    let Some(filter) = filter else { return Ok(None) };
+fn projects_matching(
+    column: impl IntoColumnRef,
+    filter: Option<&ProjectFilter>,
+) -> ApiResult<Option<Expr>> {
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
     let matching = Query::select()
         .column((project::Entity, project::Column::Id))
         .from(project::Entity)
@@ -64,7 +71,8 @@ fn project_countries() -> SelectStatement {
         .from(participation::Entity)
         .inner_join(
             organisation::Entity,
-            col("organisations", "id").equals((participation::Entity, participation::Column::OrganisationId)),
+            col("organisations", "id")
+                .equals((participation::Entity, participation::Column::OrganisationId)),
         )
         .and_where(col("participations", "role").ne(StoredRole::Funder.to_value_string()))
         .to_owned()
@@ -74,11 +82,15 @@ fn project_countries() -> SelectStatement {
 fn lead_countries() -> SelectStatement {
     Query::select()
         .expr_as(col("participations", "project_id"), alias("project_id"))
-        .expr_as(Func::min(col("organisations", "country_code")), alias("country_code"))
+        .expr_as(
+            Func::min(col("organisations", "country_code")),
+            alias("country_code"),
+        )
         .from(participation::Entity)
         .inner_join(
             organisation::Entity,
-            col("organisations", "id").equals((participation::Entity, participation::Column::OrganisationId)),
+            col("organisations", "id")
+                .equals((participation::Entity, participation::Column::OrganisationId)),
         )
         .and_where(col("participations", "role").eq(StoredRole::LeadPartner.to_value_string()))
         .add_group_by([col("participations", "project_id")])
@@ -184,27 +196,34 @@ pub struct FundingTotal {
 impl FundingTotal {
     /// The funder, when grouping by `FUNDER` (null for lines without one).
     async fn funder(&self, ctx: &Context<'_>) -> Result<Option<Funder>> {
-        let Some(id) = self.funder_id else { return Ok(None) };
+        let Some(id) = self.funder_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.funders.load_one(id).await?.map(Funder))
     }
 
     /// The programme, when grouping by a programme level.
     async fn programme(&self, ctx: &Context<'_>) -> Result<Option<Programme>> {
-        let Some(id) = self.programme_id else { return Ok(None) };
+        let Some(id) = self.programme_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.programmes.load_one(id).await?.map(Programme))
     }
 
     /// The project, when grouping by `PROJECT`.
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        let Some(id) = self.project_id else { return Ok(None) };
+        let Some(id) = self.project_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
     }
 
     /// The kind of funding, when grouping by `KIND`.
     async fn kind(&self) -> Option<FundingKind> {
-        self.kind.as_deref().and_then(|k| sea_orm::ActiveEnum::try_from_value(&k.to_owned()).ok()).map(
-            |k: entity::enums::FundingKind| k.into(),
-        )
+        self.kind
+            .as_deref()
+            .and_then(|k| sea_orm::ActiveEnum::try_from_value(&k.to_owned()).ok())
+            .map(|k: entity::enums::FundingKind| k.into())
     }
 
     /// The country, when grouping by `LEAD_COUNTRY` or `PARTICIPANT_COUNTRY`.
@@ -250,12 +269,20 @@ fn funding_totals_query(
     limit: u32,
 ) -> ApiResult<SelectStatement> {
     let has = |g: FundingGroup| group_by.contains(&g);
-    let programme_groups = [FundingGroup::Programme, FundingGroup::ProgrammeRoot, FundingGroup::ProgrammeTree];
+    let programme_groups = [
+        FundingGroup::Programme,
+        FundingGroup::ProgrammeRoot,
+        FundingGroup::ProgrammeTree,
+    ];
     if programme_groups.iter().filter(|g| has(**g)).count() > 1 {
-        return Err(ApiError::bad_input("group by at most one of PROGRAMME, PROGRAMME_ROOT and PROGRAMME_TREE"));
+        return Err(ApiError::bad_input(
+            "group by at most one of PROGRAMME, PROGRAMME_ROOT and PROGRAMME_TREE",
+        ));
     }
     if has(FundingGroup::LeadCountry) && has(FundingGroup::ParticipantCountry) {
-        return Err(ApiError::bad_input("group by LEAD_COUNTRY or PARTICIPANT_COUNTRY, not both"));
+        return Err(ApiError::bad_input(
+            "group by LEAD_COUNTRY or PARTICIPANT_COUNTRY, not both",
+        ));
     }
     let pro_rata = mode == YearMode::ProRata;
     let mut q = Query::select();
@@ -263,8 +290,11 @@ fn funding_totals_query(
         programme::Entity,
         col("programmes", "id").equals((funding_line::Entity, funding_line::Column::ProgrammeId)),
     );
-    let line_funder: SimpleExpr =
-        Func::coalesce([col("funding_lines", "funder_id"), col("programmes", "funder_id")]).into();
+    let line_funder: SimpleExpr = Func::coalesce([
+        col("funding_lines", "funder_id"),
+        col("programmes", "funder_id"),
+    ])
+    .into();
     let mut keys: Vec<(SimpleExpr, &str)> = Vec::new();
     if has(FundingGroup::Funder) {
         keys.push((line_funder.clone(), "g_funder"));
@@ -273,7 +303,8 @@ fn funding_totals_query(
         keys.push((col("funding_lines", "programme_id").into(), "g_programme"));
     }
     if has(FundingGroup::ProgrammeRoot) || has(FundingGroup::ProgrammeTree) {
-        let mut on = col("pa", "programme_id").equals((funding_line::Entity, funding_line::Column::ProgrammeId));
+        let mut on = col("pa", "programme_id")
+            .equals((funding_line::Entity, funding_line::Column::ProgrammeId));
         if has(FundingGroup::ProgrammeRoot) {
             // Only the top of the branch: one row per line, so nothing is counted twice.
             let roots = Query::select()
@@ -283,7 +314,12 @@ fn funding_totals_query(
                 .to_owned();
             on = on.and(col("pa", "ancestor_id").in_subquery(roots));
         }
-        q.join_as(JoinType::LeftJoin, programme_ancestor::Entity, alias("pa"), on);
+        q.join_as(
+            JoinType::LeftJoin,
+            programme_ancestor::Entity,
+            alias("pa"),
+            on,
+        );
         keys.push((col("pa", "ancestor_id"), "g_programme"));
     }
     if has(FundingGroup::Project) {
@@ -297,7 +333,8 @@ fn funding_totals_query(
             JoinType::LeftJoin,
             lead_countries(),
             alias("lead"),
-            col("lead", "project_id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
+            col("lead", "project_id")
+                .equals((funding_line::Entity, funding_line::Column::ProjectId)),
         );
         keys.push((col("lead", "country_code").into(), "g_country"));
     }
@@ -313,11 +350,15 @@ fn funding_totals_query(
     let year: Option<SimpleExpr> = if pro_rata {
         q.left_join(
             funding_line_year::Entity,
-            col("funding_line_years", "funding_line_id").equals((funding_line::Entity, funding_line::Column::Id)),
+            col("funding_line_years", "funding_line_id")
+                .equals((funding_line::Entity, funding_line::Column::Id)),
         );
         Some(col("funding_line_years", "year").into())
     } else if has(FundingGroup::Year) || filter.is_some_and(|f| f.years.is_some()) {
-        q.inner_join(project::Entity, col("projects", "id").equals((funding_line::Entity, funding_line::Column::ProjectId)));
+        q.inner_join(
+            project::Entity,
+            col("projects", "id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
+        );
         Some(col("projects", "start_year").into())
     } else {
         None
@@ -330,39 +371,66 @@ fn funding_totals_query(
     keys.push((col("funding_lines", "currency").into(), "g_currency"));
 
     let amount: SimpleExpr = if pro_rata {
-        Func::coalesce([col("funding_line_years", "amount_minor"), col("funding_lines", "amount_minor")])
-            .into()
+        Func::coalesce([
+            col("funding_line_years", "amount_minor"),
+            col("funding_lines", "amount_minor"),
+        ])
+        .into()
     } else {
         col("funding_lines", "amount_minor").into()
     };
     for (expr, name) in &keys {
         q.expr_as(expr.clone(), alias(name));
     }
-    q.expr_as(Func::cast_as(Func::sum(amount), alias("BIGINT")), alias("amount_minor"))
-        .expr_as(Func::count_distinct(col("funding_lines", "project_id")), alias("project_count"))
-        .expr_as(Func::count_distinct(col("funding_lines", "id")), alias("line_count"))
-        .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
+    q.expr_as(
+        Func::cast_as(Func::sum(amount), alias("BIGINT")),
+        alias("amount_minor"),
+    )
+    .expr_as(
+        Func::count_distinct(col("funding_lines", "project_id")),
+        alias("project_count"),
+    )
+    .expr_as(
+        Func::count_distinct(col("funding_lines", "id")),
+        alias("line_count"),
+    )
+    .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
     for (expr, _) in &keys {
         q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
     }
     q.limit(u64::from(limit) + 1);
 
     if let Some(filter) = filter {
-        if let Some(condition) = projects_matching((funding_line::Entity, funding_line::Column::ProjectId), filter.projects.as_ref())? {
+        if let Some(condition) = projects_matching(
+            (funding_line::Entity, funding_line::Column::ProjectId),
+            filter.projects.as_ref(),
+        )? {
             q.and_where(condition);
         }
         if let Some(kinds) = &filter.kind {
-            let kinds: Vec<String> = kinds.iter().map(|k| entity::enums::FundingKind::from(*k).to_value_string()).collect();
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|k| entity::enums::FundingKind::from(*k).to_value_string())
+                .collect();
             q.and_where(col("funding_lines", "kind").is_in(kinds));
         }
         if let Some(currencies) = &filter.currency {
-            q.and_where(col("funding_lines", "currency").is_in(currencies.iter().map(|c| c.0.clone())));
+            q.and_where(
+                col("funding_lines", "currency").is_in(currencies.iter().map(|c| c.0.clone())),
+            );
         }
         if let Some(funders) = &filter.funder {
-            q.and_where(line_funder.clone().is_in(ids::expect_all(RecordType::Funder, funders)?));
+            q.and_where(
+                line_funder
+                    .clone()
+                    .is_in(ids::expect_all(RecordType::Funder, funders)?),
+            );
         }
         if let Some(programmes) = &filter.programme {
-            q.cond_where(in_programme_subtree(funding_line::Column::ProgrammeId, ids::expect_all(RecordType::Programme, programmes)?));
+            q.cond_where(in_programme_subtree(
+                funding_line::Column::ProgrammeId,
+                ids::expect_all(RecordType::Programme, programmes)?,
+            ));
         }
         if let (Some(range), Some(year)) = (&filter.years, &year) {
             if let Some(from) = range.from {
@@ -376,8 +444,602 @@ fn funding_totals_query(
     Ok(q.to_owned())
 }
 
-fn opt<T: sea_orm::TryGetable>(row: &QueryResult, column: &str, present: bool) -> Result<Option<T>, sea_orm::DbErr> {
-    if present { row.try_get::<Option<T>>("", column) } else { Ok(None) }
+fn opt<T: sea_orm::TryGetable>(
+    row: &QueryResult,
+    column: &str,
+    present: bool,
+) -> Result<Option<T>, sea_orm::DbErr> {
+    if present {
+        row.try_get::<Option<T>>("", column)
+    } else {
+        Ok(None)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stated against computed totals
+
+/// Sums of each project's funding lines per currency: one GROUP BY for a batch of projects.
+pub struct FundingSumsOf {
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<i32> for FundingSumsOf {
+    type Value = Vec<(String, i64)>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> ApiResult<std::collections::HashMap<i32, Self::Value>> {
+        let query = Query::select()
+            .expr_as(col("funding_lines", "project_id"), alias("project_id"))
+            .expr_as(col("funding_lines", "currency"), alias("currency"))
+            .expr_as(
+                Func::cast_as(
+                    Func::sum(col("funding_lines", "amount_minor")),
+                    alias("BIGINT"),
+                ),
+                alias("amount_minor"),
+            )
+            .from(funding_line::Entity)
+            .and_where(col("funding_lines", "project_id").is_in(keys.iter().copied()))
+            .add_group_by([
+                col("funding_lines", "project_id"),
+                col("funding_lines", "currency"),
+            ])
+            .order_by_expr(col("funding_lines", "currency"), Order::Asc)
+            .to_owned();
+        let sums = rows(&self.db, &query, |row| {
+            Ok((
+                row.try_get::<i32>("", "project_id")?,
+                row.try_get::<String>("", "currency")?,
+                row.try_get::<i64>("", "amount_minor")?,
+            ))
+        })
+        .await?;
+        let mut grouped: std::collections::HashMap<i32, Self::Value> =
+            std::collections::HashMap::new();
+        for (project_id, currency, amount) in sums {
+            grouped
+                .entry(project_id)
+                .or_default()
+                .push((currency, amount));
+        }
+        Ok(grouped)
+    }
+}
+
+/// How a project's stated total compares with the sum of its funding lines.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundingCheckStatus {
+    /// The lines add up to the stated total exactly.
+    Matches,
+    /// The lines add up to something else (or to other currencies).
+    Mismatch,
+    /// The source states no total.
+    NoStatedTotal,
+    /// The project has no funding lines to add up.
+    NoLines,
+}
+
+/// A project's stated total next to the total computed from its funding lines.
+#[derive(Debug, SimpleObject)]
+pub struct FundingCheck {
+    /// The total as the source states it.
+    pub stated: Option<Money>,
+    /// The sum of the funding lines, one per currency.
+    pub computed: Vec<Money>,
+    /// Computed minus stated, when both are in the same single currency.
+    pub difference: Option<Money>,
+    /// Whether the two agree.
+    pub status: FundingCheckStatus,
+}
+
+/// Compares a stated total (in hundredths, with currency) with computed sums per currency.
+pub fn funding_check(stated: Option<(i64, &str)>, computed: &[(String, i64)]) -> FundingCheck {
+    let computed_money = computed
+        .iter()
+        .map(|(currency, amount)| Money::from_minor(*amount, currency))
+        .collect();
+    let (difference, status) = match (stated, computed) {
+        (None, _) => (None, FundingCheckStatus::NoStatedTotal),
+        (Some(_), []) => (None, FundingCheckStatus::NoLines),
+        (Some((amount, currency)), [(line_currency, sum)]) if line_currency == currency => {
+            let status = if *sum == amount {
+                FundingCheckStatus::Matches
+            } else {
+                FundingCheckStatus::Mismatch
+            };
+            (Some(Money::from_minor(sum - amount, currency)), status)
+        }
+        (Some(_), _) => (None, FundingCheckStatus::Mismatch),
+    };
+    FundingCheck {
+        stated: stated.map(|(amount, currency)| Money::from_minor(amount, currency)),
+        computed: computed_money,
+        difference,
+        status,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partnership figures
+
+/// Projects and organisations of one country.
+#[derive(Debug, SimpleObject)]
+pub struct CountryFigures {
+    /// The country.
+    pub country: CountryCode,
+    /// Projects with at least one participating organisation from the country.
+    pub project_count: i64,
+    /// Projects led by an organisation from the country.
+    pub lead_project_count: i64,
+    /// Organisations from the country that take part in projects.
+    pub organisation_count: i64,
+}
+
+/// Totals over the projects a filter selects.
+#[derive(Debug, SimpleObject)]
+pub struct PartnershipSummary {
+    /// Number of projects.
+    pub project_count: i64,
+    /// Projects whose partners come from two or more countries.
+    pub cross_border_project_count: i64,
+    /// Countries the projects' partners come from.
+    pub country_count: i64,
+    /// Organisations taking part (funders left out).
+    pub organisation_count: i64,
+}
+
+/// Two countries and the projects they share.
+#[derive(Debug, SimpleObject)]
+pub struct CountryLink {
+    /// The first country (alphabetically).
+    pub country_a: CountryCode,
+    /// The second country.
+    pub country_b: CountryCode,
+    /// Projects with partners from both.
+    pub shared_projects: i64,
+}
+
+/// Two organisations and the projects they share.
+#[derive(Debug, Clone)]
+pub struct OrganisationLink {
+    organisation_a: i32,
+    organisation_b: i32,
+    shared_projects: i64,
+}
+
+#[Object]
+impl OrganisationLink {
+    /// One organisation of the pair.
+    async fn organisation_a(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(loaders(ctx)?
+            .organisations
+            .load_one(self.organisation_a)
+            .await?
+            .map(Organisation))
+    }
+
+    /// The other organisation of the pair.
+    async fn organisation_b(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(loaders(ctx)?
+            .organisations
+            .load_one(self.organisation_b)
+            .await?
+            .map(Organisation))
+    }
+
+    /// Projects both take part in.
+    async fn shared_projects(&self) -> i64 {
+        self.shared_projects
+    }
+}
+
+/// Distinct (project, organisation, country) triples of the partners of projects, funders left out.
+fn project_partners(filter: Option<&ProjectFilter>) -> ApiResult<SelectStatement> {
+    let mut q = Query::select();
+    q.distinct()
+        .expr_as(col("participations", "project_id"), alias("project_id"))
+        .expr_as(
+            col("participations", "organisation_id"),
+            alias("organisation_id"),
+        )
+        .expr_as(col("organisations", "country_code"), alias("country_code"))
+        .from(participation::Entity)
+        .inner_join(
+            organisation::Entity,
+            col("organisations", "id")
+                .equals((participation::Entity, participation::Column::OrganisationId)),
+        )
+        .and_where(col("participations", "role").ne(StoredRole::Funder.to_value_string()));
+    if let Some(condition) = projects_matching(
+        (participation::Entity, participation::Column::ProjectId),
+        filter,
+    )? {
+        q.and_where(condition);
+    }
+    Ok(q.to_owned())
+}
+
+fn check_limit(limit: u32) -> ApiResult<u64> {
+    if limit > MAX_GROUPS {
+        return Err(ApiError::bad_input(format!(
+            "`limit` is at most {MAX_GROUPS}"
+        )));
+    }
+    Ok(u64::from(limit))
+}
+
+/// Figures of one organisation.
+#[derive(Debug, Clone)]
+pub struct OrganisationFigures {
+    pub organisation_id: i32,
+}
+
+/// Partners an organisation worked with more than once.
+#[derive(Debug, Clone)]
+pub struct RepeatPartner {
+    organisation_id: i32,
+    shared_projects: i64,
+}
+
+#[Object]
+impl RepeatPartner {
+    /// The partner.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(loaders(ctx)?
+            .organisations
+            .load_one(self.organisation_id)
+            .await?
+            .map(Organisation))
+    }
+
+    /// Projects they share.
+    async fn shared_projects(&self) -> i64 {
+        self.shared_projects
+    }
+}
+
+#[Object]
+impl OrganisationFigures {
+    /// Projects the organisation leads.
+    async fn projects_as_lead(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(loaders(ctx)?
+            .role_counts
+            .load_one(self.organisation_id)
+            .await?
+            .map_or(0, |c| c.0))
+    }
+
+    /// Projects the organisation takes part in without leading them (funding roles left out).
+    async fn projects_as_partner(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(loaders(ctx)?
+            .role_counts
+            .load_one(self.organisation_id)
+            .await?
+            .map_or(0, |c| c.1))
+    }
+
+    /// Funding of the projects the organisation leads, per currency.
+    async fn funding_handled(&self, ctx: &Context<'_>) -> Result<Vec<Money>> {
+        let sums = loaders(ctx)?
+            .funding_handled
+            .load_one(self.organisation_id)
+            .await?
+            .unwrap_or_default();
+        Ok(sums
+            .into_iter()
+            .map(|(currency, amount)| Money::from_minor(amount, &currency))
+            .collect())
+    }
+
+    /// Organisations this one shares two or more projects with, most shared first.
+    async fn repeat_partners(&self, ctx: &Context<'_>) -> Result<Vec<RepeatPartner>> {
+        Ok(loaders(ctx)?
+            .repeat_partners
+            .load_one(self.organisation_id)
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// (projects led, projects as a non-lead partner) of each organisation: one GROUP BY per batch.
+pub struct RoleCountsOf {
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<i32> for RoleCountsOf {
+    type Value = (i64, i64);
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> ApiResult<std::collections::HashMap<i32, Self::Value>> {
+        let lead = StoredRole::LeadPartner.to_value_string();
+        let funder = StoredRole::Funder.to_value_string();
+        let is_lead = col("participations", "role").eq(lead.clone());
+        let is_partner = col("participations", "role")
+            .ne(lead)
+            .and(col("participations", "role").ne(funder));
+        let query = Query::select()
+            .expr_as(
+                col("participations", "organisation_id"),
+                alias("organisation_id"),
+            )
+            .expr_as(
+                Func::count_distinct(
+                    Expr::case(is_lead, col("participations", "project_id")).finally(Expr::null()),
+                ),
+                alias("as_lead"),
+            )
+            .expr_as(
+                Func::count_distinct(
+                    Expr::case(is_partner, col("participations", "project_id"))
+                        .finally(Expr::null()),
+                ),
+                alias("as_partner"),
+            )
+            .from(participation::Entity)
+            .and_where(col("participations", "organisation_id").is_in(keys.iter().copied()))
+            .add_group_by([col("participations", "organisation_id")])
+            .to_owned();
+        let counts = rows(&self.db, &query, |row| {
+            Ok((
+                row.try_get::<i32>("", "organisation_id")?,
+                (
+                    row.try_get::<i64>("", "as_lead")?,
+                    row.try_get::<i64>("", "as_partner")?,
+                ),
+            ))
+        })
+        .await?;
+        Ok(counts.into_iter().collect())
+    }
+}
+
+/// Funding per currency of the projects each organisation leads: one GROUP BY per batch.
+pub struct FundingHandledBy {
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<i32> for FundingHandledBy {
+    type Value = Vec<(String, i64)>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> ApiResult<std::collections::HashMap<i32, Self::Value>> {
+        let query = Query::select()
+            .expr_as(
+                col("participations", "organisation_id"),
+                alias("organisation_id"),
+            )
+            .expr_as(col("funding_lines", "currency"), alias("currency"))
+            .expr_as(
+                Func::cast_as(
+                    Func::sum(col("funding_lines", "amount_minor")),
+                    alias("BIGINT"),
+                ),
+                alias("amount_minor"),
+            )
+            .from(funding_line::Entity)
+            .inner_join(
+                participation::Entity,
+                col("participations", "project_id")
+                    .equals((funding_line::Entity, funding_line::Column::ProjectId)),
+            )
+            .and_where(col("participations", "organisation_id").is_in(keys.iter().copied()))
+            .and_where(col("participations", "role").eq(StoredRole::LeadPartner.to_value_string()))
+            .add_group_by([
+                col("participations", "organisation_id"),
+                col("funding_lines", "currency"),
+            ])
+            .order_by_expr(col("funding_lines", "currency"), Order::Asc)
+            .to_owned();
+        let sums = rows(&self.db, &query, |row| {
+            Ok((
+                row.try_get::<i32>("", "organisation_id")?,
+                row.try_get::<String>("", "currency")?,
+                row.try_get::<i64>("", "amount_minor")?,
+            ))
+        })
+        .await?;
+        let mut grouped: std::collections::HashMap<i32, Self::Value> =
+            std::collections::HashMap::new();
+        for (organisation, currency, amount) in sums {
+            grouped
+                .entry(organisation)
+                .or_default()
+                .push((currency, amount));
+        }
+        Ok(grouped)
+    }
+}
+
+/// Partners each organisation shares two or more projects with: one GROUP BY per batch.
+pub struct RepeatPartnersOf {
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<i32> for RepeatPartnersOf {
+    type Value = Vec<RepeatPartner>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> ApiResult<std::collections::HashMap<i32, Self::Value>> {
+        let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
+        let query = Query::select()
+            .expr_as(col("a", "organisation_id"), alias("organisation_id"))
+            .expr_as(col("b", "organisation_id"), alias("partner_id"))
+            .expr_as(shared.clone(), alias("shared_projects"))
+            .from_subquery(project_partners(None)?, alias("a"))
+            .join_subquery(
+                JoinType::InnerJoin,
+                project_partners(None)?,
+                alias("b"),
+                col("b", "project_id").equals((alias("a"), alias("project_id"))),
+            )
+            .and_where(col("a", "organisation_id").is_in(keys.iter().copied()))
+            .and_where(col("a", "organisation_id").ne(col("b", "organisation_id")))
+            .add_group_by([col("a", "organisation_id"), col("b", "organisation_id")])
+            .and_having(shared.clone().gte(2))
+            .order_by_expr(shared, Order::Desc)
+            .order_by_expr(col("b", "organisation_id"), Order::Asc)
+            .to_owned();
+        let pairs = rows(&self.db, &query, |row| {
+            Ok((
+                row.try_get::<i32>("", "organisation_id")?,
+                RepeatPartner {
+                    organisation_id: row.try_get("", "partner_id")?,
+                    shared_projects: row.try_get("", "shared_projects")?,
+                },
+            ))
+        })
+        .await?;
+        let mut grouped: std::collections::HashMap<i32, Self::Value> =
+            std::collections::HashMap::new();
+        for (organisation, partner) in pairs {
+            grouped.entry(organisation).or_default().push(partner);
+        }
+        Ok(grouped)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome totals
+
+/// What outcome totals can be grouped by; the unit is always part of a group.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeGroup {
+    /// The project.
+    Project,
+    /// The kind of outcome.
+    Kind,
+}
+
+/// Which outcomes to add up. All given fields must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct OutcomeTotalsFilter {
+    /// Only outcomes of projects matching this filter.
+    pub projects: Option<ProjectFilter>,
+    /// Only outcomes of these kinds.
+    pub kind: Option<Vec<OutcomeKind>>,
+    /// Only outcomes counted in these units.
+    pub unit: Option<Vec<String>>,
+}
+
+/// Planned against achieved quantities of a group of outcomes with one unit.
+#[derive(Debug, Clone)]
+pub struct OutcomeTotal {
+    project_id: Option<i32>,
+    kind: Option<String>,
+    unit: String,
+    planned: Option<i64>,
+    achieved: Option<i64>,
+    outcome_count: i64,
+    project_count: i64,
+}
+
+#[Object]
+impl OutcomeTotal {
+    /// The project, when grouping by `PROJECT`.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        let Some(id) = self.project_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
+    }
+
+    /// The kind of outcome, when grouping by `KIND`.
+    async fn kind(&self) -> Option<OutcomeKind> {
+        self.kind
+            .as_deref()
+            .and_then(|k| sea_orm::ActiveEnum::try_from_value(&k.to_owned()).ok())
+            .map(|k: entity::enums::OutcomeKind| k.into())
+    }
+
+    /// The unit of the quantities, e.g. `people`.
+    async fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// Sum of the planned quantities (null when none is planned).
+    async fn planned(&self) -> Option<i64> {
+        self.planned
+    }
+
+    /// Sum of the achieved quantities (null when no source reports any).
+    async fn achieved(&self) -> Option<i64> {
+        self.achieved
+    }
+
+    /// Number of outcomes in the group.
+    async fn outcome_count(&self) -> i64 {
+        self.outcome_count
+    }
+
+    /// Number of projects in the group.
+    async fn project_count(&self) -> i64 {
+        self.project_count
+    }
+}
+
+fn outcome_totals_query(
+    group_by: &[OutcomeGroup],
+    filter: Option<&OutcomeTotalsFilter>,
+    limit: u64,
+) -> ApiResult<SelectStatement> {
+    let mut keys: Vec<(SimpleExpr, &str)> = Vec::new();
+    if group_by.contains(&OutcomeGroup::Project) {
+        keys.push((col("outcomes", "project_id"), "g_project"));
+    }
+    if group_by.contains(&OutcomeGroup::Kind) {
+        keys.push((col("outcomes", "kind"), "g_kind"));
+    }
+    keys.push((col("outcomes", "unit"), "g_unit"));
+    let mut q = Query::select();
+    q.from(outcome::Entity)
+        .and_where(col("outcomes", "unit").is_not_null());
+    for (expr, name) in &keys {
+        q.expr_as(expr.clone(), alias(name));
+    }
+    q.expr_as(
+        Func::cast_as(
+            Func::sum(col("outcomes", "planned_quantity")),
+            alias("BIGINT"),
+        ),
+        alias("planned"),
+    )
+    .expr_as(
+        Func::cast_as(
+            Func::sum(col("outcomes", "achieved_quantity")),
+            alias("BIGINT"),
+        ),
+        alias("achieved"),
+    )
+    .expr_as(Func::count(col("outcomes", "id")), alias("outcome_count"))
+    .expr_as(
+        Func::count_distinct(col("outcomes", "project_id")),
+        alias("project_count"),
+    )
+    .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
+    for (expr, _) in &keys {
+        q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
+    }
+    q.limit(limit + 1);
+    if let Some(filter) = filter {
+        if let Some(condition) = projects_matching(
+            (outcome::Entity, outcome::Column::ProjectId),
+            filter.projects.as_ref(),
+        )? {
+            q.and_where(condition);
+        }
+        if let Some(kinds) = &filter.kind {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|k| entity::enums::OutcomeKind::from(*k).to_value_string())
+                .collect();
+            q.and_where(col("outcomes", "kind").is_in(kinds));
+        }
+        if let Some(units) = &filter.unit {
+            q.and_where(col("outcomes", "unit").is_in(units.iter().cloned()));
+        }
+    }
+    Ok(q.to_owned())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +1056,9 @@ impl AnalyticsQuery {
     async fn funding_totals(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Keys to group by; the currency is always added.")] group_by: Vec<FundingGroup>,
+        #[graphql(desc = "Keys to group by; the currency is always added.")] group_by: Vec<
+            FundingGroup,
+        >,
         #[graphql(desc = "How lines are assigned to years.", default)] year_mode: YearMode,
         #[graphql(desc = "Which lines to add up.")] filter: Option<FundingTotalsFilter>,
         #[graphql(desc = "Most groups to return (at most 10000).", default = 1000)] limit: u32,
@@ -404,7 +1068,9 @@ impl AnalyticsQuery {
         }
         let query = funding_totals_query(&group_by, year_mode, filter.as_ref(), limit)?;
         let has = |g: FundingGroup| group_by.contains(&g);
-        let programme = has(FundingGroup::Programme) || has(FundingGroup::ProgrammeRoot) || has(FundingGroup::ProgrammeTree);
+        let programme = has(FundingGroup::Programme)
+            || has(FundingGroup::ProgrammeRoot)
+            || has(FundingGroup::ProgrammeTree);
         let country = has(FundingGroup::LeadCountry) || has(FundingGroup::ParticipantCountry);
         let mut groups = rows(db(ctx)?, &query, |row| {
             Ok(FundingTotal {
@@ -424,5 +1090,243 @@ impl AnalyticsQuery {
         let has_more = groups.len() > limit as usize;
         groups.truncate(limit as usize);
         Ok(FundingTotals { groups, has_more })
+    }
+
+    /// Planned against achieved quantities of outcomes, summed per unit (people trained,
+    /// events held, centres set up), optionally per project and kind.
+    async fn outcome_totals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Keys to group by; the unit is always added.", default)] group_by: Vec<
+            OutcomeGroup,
+        >,
+        #[graphql(desc = "Which outcomes to add up.")] filter: Option<OutcomeTotalsFilter>,
+        #[graphql(desc = "Most groups to return (at most 10000).", default = 1000)] limit: u32,
+    ) -> Result<Vec<OutcomeTotal>> {
+        let limit = check_limit(limit)?;
+        let query = outcome_totals_query(&group_by, filter.as_ref(), limit)?;
+        let by_project = group_by.contains(&OutcomeGroup::Project);
+        let by_kind = group_by.contains(&OutcomeGroup::Kind);
+        let mut totals = rows(db(ctx)?, &query, |row| {
+            Ok(OutcomeTotal {
+                project_id: opt(row, "g_project", by_project)?,
+                kind: opt(row, "g_kind", by_kind)?,
+                unit: row.try_get("", "g_unit")?,
+                planned: row.try_get("", "planned")?,
+                achieved: row.try_get("", "achieved")?,
+                outcome_count: row.try_get("", "outcome_count")?,
+                project_count: row.try_get("", "project_count")?,
+            })
+        })
+        .await?;
+        totals.truncate(limit as usize);
+        Ok(totals)
+    }
+
+    /// Per country: projects with partners from it, projects it leads, organisations from it.
+    async fn country_figures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+    ) -> Result<Vec<CountryFigures>> {
+        let lead = StoredRole::LeadPartner.to_value_string();
+        let mut q = Query::select();
+        q.expr_as(col("organisations", "country_code"), alias("country"))
+            .expr_as(
+                Func::count_distinct(col("participations", "project_id")),
+                alias("project_count"),
+            )
+            .expr_as(
+                Func::count_distinct(
+                    Expr::case(
+                        col("participations", "role").eq(lead),
+                        col("participations", "project_id"),
+                    )
+                    .finally(Expr::null()),
+                ),
+                alias("lead_project_count"),
+            )
+            .expr_as(
+                Func::count_distinct(col("organisations", "id")),
+                alias("organisation_count"),
+            )
+            .from(participation::Entity)
+            .inner_join(
+                organisation::Entity,
+                col("organisations", "id")
+                    .equals((participation::Entity, participation::Column::OrganisationId)),
+            )
+            .and_where(col("participations", "role").ne(StoredRole::Funder.to_value_string()))
+            .add_group_by([col("organisations", "country_code")])
+            .order_by_expr(col("organisations", "country_code"), Order::Asc);
+        if let Some(condition) = projects_matching(
+            (participation::Entity, participation::Column::ProjectId),
+            filter.as_ref(),
+        )? {
+            q.and_where(condition);
+        }
+        Ok(rows(db(ctx)?, &q.to_owned(), |row| {
+            Ok(CountryFigures {
+                country: CountryCode(row.try_get("", "country")?),
+                project_count: row.try_get("", "project_count")?,
+                lead_project_count: row.try_get("", "lead_project_count")?,
+                organisation_count: row.try_get("", "organisation_count")?,
+            })
+        })
+        .await?)
+    }
+
+    /// Totals over the projects a filter selects: projects, cross-border projects, countries and
+    /// organisations.
+    async fn partnership_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+    ) -> Result<PartnershipSummary> {
+        let per_project = Query::select()
+            .expr_as(col("pp", "project_id"), alias("project_id"))
+            .expr_as(
+                Func::count_distinct(col("pp", "country_code")),
+                alias("countries"),
+            )
+            .from_subquery(project_partners(filter.as_ref())?, alias("pp"))
+            .add_group_by([col("pp", "project_id")])
+            .to_owned();
+        let mut projects = Query::select();
+        projects
+            .expr_as(Func::count(col("projects", "id")), alias("n"))
+            .from(project::Entity);
+        if let Some(filter) = &filter {
+            projects.cond_where(filter.condition()?);
+        }
+        let query = Query::select()
+            .expr_as(
+                Expr::expr(Expr::SubQuery(None, Box::new(projects.to_owned().into()))),
+                alias("project_count"),
+            )
+            .expr_as(
+                Func::count(
+                    Expr::case(col("per_project", "countries").gte(2), 1).finally(Expr::null()),
+                ),
+                alias("cross_border_project_count"),
+            )
+            .from_subquery(per_project, alias("per_project"))
+            .to_owned();
+        let partners = Query::select()
+            .expr_as(
+                Func::count_distinct(col("pp", "country_code")),
+                alias("country_count"),
+            )
+            .expr_as(
+                Func::count_distinct(col("pp", "organisation_id")),
+                alias("organisation_count"),
+            )
+            .from_subquery(project_partners(filter.as_ref())?, alias("pp"))
+            .to_owned();
+        let db = db(ctx)?;
+        let head = rows(db, &query, |row| {
+            Ok((
+                row.try_get::<i64>("", "project_count")?,
+                row.try_get::<i64>("", "cross_border_project_count")?,
+            ))
+        })
+        .await?;
+        let tail = rows(db, &partners, |row| {
+            Ok((
+                row.try_get::<i64>("", "country_count")?,
+                row.try_get::<i64>("", "organisation_count")?,
+            ))
+        })
+        .await?;
+        let (project_count, cross_border_project_count) = head.first().copied().unwrap_or((0, 0));
+        let (country_count, organisation_count) = tail.first().copied().unwrap_or((0, 0));
+        Ok(PartnershipSummary {
+            project_count,
+            cross_border_project_count,
+            country_count,
+            organisation_count,
+        })
+    }
+
+    /// Pairs of countries whose organisations share projects, most shared first.
+    async fn country_network(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
+        min_shared_projects: i32,
+        #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
+    ) -> Result<Vec<CountryLink>> {
+        let limit = check_limit(limit)?;
+        let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
+        let query = Query::select()
+            .expr_as(col("a", "country_code"), alias("country_a"))
+            .expr_as(col("b", "country_code"), alias("country_b"))
+            .expr_as(shared.clone(), alias("shared_projects"))
+            .from_subquery(project_partners(filter.as_ref())?, alias("a"))
+            .join_subquery(
+                JoinType::InnerJoin,
+                project_partners(filter.as_ref())?,
+                alias("b"),
+                col("b", "project_id")
+                    .equals((alias("a"), alias("project_id")))
+                    .and(col("a", "country_code").lt(col("b", "country_code"))),
+            )
+            .add_group_by([col("a", "country_code"), col("b", "country_code")])
+            .and_having(shared.clone().gte(min_shared_projects))
+            .order_by_expr(shared, Order::Desc)
+            .order_by_expr(col("a", "country_code"), Order::Asc)
+            .order_by_expr(col("b", "country_code"), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        Ok(rows(db(ctx)?, &query, |row| {
+            Ok(CountryLink {
+                country_a: CountryCode(row.try_get("", "country_a")?),
+                country_b: CountryCode(row.try_get("", "country_b")?),
+                shared_projects: row.try_get("", "shared_projects")?,
+            })
+        })
+        .await?)
+    }
+
+    /// Pairs of organisations that share projects, most shared first.
+    async fn organisation_network(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
+        min_shared_projects: i32,
+        #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
+    ) -> Result<Vec<OrganisationLink>> {
+        let limit = check_limit(limit)?;
+        let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
+        let query = Query::select()
+            .expr_as(col("a", "organisation_id"), alias("organisation_a"))
+            .expr_as(col("b", "organisation_id"), alias("organisation_b"))
+            .expr_as(shared.clone(), alias("shared_projects"))
+            .from_subquery(project_partners(filter.as_ref())?, alias("a"))
+            .join_subquery(
+                JoinType::InnerJoin,
+                project_partners(filter.as_ref())?,
+                alias("b"),
+                col("b", "project_id")
+                    .equals((alias("a"), alias("project_id")))
+                    .and(col("a", "organisation_id").lt(col("b", "organisation_id"))),
+            )
+            .add_group_by([col("a", "organisation_id"), col("b", "organisation_id")])
+            .and_having(shared.clone().gte(min_shared_projects))
+            .order_by_expr(shared, Order::Desc)
+            .order_by_expr(col("a", "organisation_id"), Order::Asc)
+            .order_by_expr(col("b", "organisation_id"), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        Ok(rows(db(ctx)?, &query, |row| {
+            Ok(OrganisationLink {
+                organisation_a: row.try_get("", "organisation_a")?,
+                organisation_b: row.try_get("", "organisation_b")?,
+                shared_projects: row.try_get("", "shared_projects")?,
+            })
+        })
+        .await?)
     }
 }

@@ -14,6 +14,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::analytics::{FundingHandledBy, FundingSumsOf, RepeatPartnersOf, RoleCountsOf};
 use crate::error::ApiError;
 
 /// An entity with an `i32` primary key called `id`.
@@ -219,6 +220,10 @@ pub struct Loaders {
     pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity>>,
     pub projects_of_programme: DataLoader<ChildrenOf<project::Entity>>,
     pub identifiers_of_organisation: DataLoader<ChildrenOf<organisation_identifier::Entity>>,
+    pub funding_sums: DataLoader<FundingSumsOf>,
+    pub role_counts: DataLoader<RoleCountsOf>,
+    pub funding_handled: DataLoader<FundingHandledBy>,
+    pub repeat_partners: DataLoader<RepeatPartnersOf>,
     pub texts: PerType<TextsOf>,
     pub sources: PerType<SourcesOf>,
 }
@@ -393,6 +398,14 @@ impl Loaders {
                 organisation_identifier::Column::Scheme,
                 |m| Some(m.organisation_id),
             ),
+            funding_sums: DataLoader::new(FundingSumsOf { db: db.clone() }, tokio::spawn)
+                .delay(delay),
+            role_counts: DataLoader::new(RoleCountsOf { db: db.clone() }, tokio::spawn)
+                .delay(delay),
+            funding_handled: DataLoader::new(FundingHandledBy { db: db.clone() }, tokio::spawn)
+                .delay(delay),
+            repeat_partners: DataLoader::new(RepeatPartnersOf { db: db.clone() }, tokio::spawn)
+                .delay(delay),
             texts: PerType::new(|kind| {
                 DataLoader::new(
                     TextsOf {

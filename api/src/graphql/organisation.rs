@@ -6,6 +6,7 @@ use entity::{organisation, participation};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
+use super::analytics::OrganisationFigures;
 use super::common::{
     self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
 };
@@ -158,6 +159,13 @@ impl Organisation {
             .iter()
             .filter_map(|id| found.get(id).cloned().map(Project))
             .collect())
+    }
+
+    /// Figures of the organisation: projects led and joined, funding handled, repeat partners.
+    async fn figures(&self) -> OrganisationFigures {
+        OrganisationFigures {
+            organisation_id: self.0.id,
+        }
     }
 
     /// Contact people of the organisation.

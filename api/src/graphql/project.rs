@@ -4,9 +4,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{NaiveDate, Utc};
 use entity::enums::RecordType;
 use entity::{funding_line, organisation, participation, programme, project, project_place};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
 
+use super::analytics::{FundingCheck, funding_check};
 use super::common::{
     self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter,
     ordered,
@@ -191,6 +192,20 @@ impl Project {
             (Some(minor), Some(currency)) => Some(Money::from_minor(minor, currency)),
             _ => None,
         }
+    }
+
+    /// The stated total next to the sum of the funding lines, with a flag when they differ.
+    async fn funding_check(&self, ctx: &Context<'_>) -> Result<FundingCheck> {
+        let computed = loaders(ctx)?
+            .funding_sums
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let stated = self
+            .0
+            .stated_total_minor
+            .zip(self.0.stated_total_currency.as_deref());
+        Ok(funding_check(stated, &computed))
     }
 
     /// Number of partner organisations the source states, which may exceed those it names.
@@ -400,6 +415,8 @@ pub struct ProjectFilter {
     pub status: Option<Vec<ProjectStatus>>,
     /// Covers one of these places.
     pub place: Option<Vec<ID>>,
+    /// True: partners come from two or more countries; false: from one (or none).
+    pub cross_border: Option<bool>,
     /// All of these filters hold.
     pub and: Option<Vec<ProjectFilter>>,
     /// At least one of these filters holds.
@@ -499,6 +516,35 @@ impl LogicalFilter for ProjectFilter {
                 )
                 .to_owned();
             all = all.add(Column::Id.in_subquery(covered));
+        }
+        if let Some(cross_border) = self.cross_border {
+            let countries = Func::count_distinct(Expr::col((
+                organisation::Entity,
+                organisation::Column::CountryCode,
+            )));
+            let spanning = Query::select()
+                .column((participation::Entity, participation::Column::ProjectId))
+                .from(participation::Entity)
+                .inner_join(
+                    organisation::Entity,
+                    Expr::col((organisation::Entity, organisation::Column::Id))
+                        .equals((participation::Entity, participation::Column::OrganisationId)),
+                )
+                .and_where(
+                    Expr::col((participation::Entity, participation::Column::Role))
+                        .ne(entity::enums::ParticipationRole::Funder),
+                )
+                .add_group_by([Expr::col((
+                    participation::Entity,
+                    participation::Column::ProjectId,
+                ))])
+                .and_having(Expr::expr(countries).gte(2))
+                .to_owned();
+            all = all.add(if cross_border {
+                Column::Id.in_subquery(spanning)
+            } else {
+                Column::Id.not_in_subquery(spanning)
+            });
         }
         Ok(all)
     }
