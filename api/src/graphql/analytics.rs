@@ -300,7 +300,7 @@ fn funding_totals_query(
         keys.push((line_funder.clone(), "g_funder"));
     }
     if has(FundingGroup::Programme) {
-        keys.push((col("funding_lines", "programme_id").into(), "g_programme"));
+        keys.push((col("funding_lines", "programme_id"), "g_programme"));
     }
     if has(FundingGroup::ProgrammeRoot) || has(FundingGroup::ProgrammeTree) {
         let mut on = col("pa", "programme_id")
@@ -323,10 +323,10 @@ fn funding_totals_query(
         keys.push((col("pa", "ancestor_id"), "g_programme"));
     }
     if has(FundingGroup::Project) {
-        keys.push((col("funding_lines", "project_id").into(), "g_project"));
+        keys.push((col("funding_lines", "project_id"), "g_project"));
     }
     if has(FundingGroup::Kind) {
-        keys.push((col("funding_lines", "kind").into(), "g_kind"));
+        keys.push((col("funding_lines", "kind"), "g_kind"));
     }
     if has(FundingGroup::LeadCountry) {
         q.join_subquery(
@@ -336,7 +336,7 @@ fn funding_totals_query(
             col("lead", "project_id")
                 .equals((funding_line::Entity, funding_line::Column::ProjectId)),
         );
-        keys.push((col("lead", "country_code").into(), "g_country"));
+        keys.push((col("lead", "country_code"), "g_country"));
     }
     if has(FundingGroup::ParticipantCountry) {
         q.join_subquery(
@@ -345,7 +345,7 @@ fn funding_totals_query(
             alias("pc"),
             col("pc", "project_id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
         );
-        keys.push((col("pc", "country_code").into(), "g_country"));
+        keys.push((col("pc", "country_code"), "g_country"));
     }
     let year: Option<SimpleExpr> = if pro_rata {
         q.left_join(
@@ -353,22 +353,20 @@ fn funding_totals_query(
             col("funding_line_years", "funding_line_id")
                 .equals((funding_line::Entity, funding_line::Column::Id)),
         );
-        Some(col("funding_line_years", "year").into())
+        Some(col("funding_line_years", "year"))
     } else if has(FundingGroup::Year) || filter.is_some_and(|f| f.years.is_some()) {
         q.inner_join(
             project::Entity,
             col("projects", "id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
         );
-        Some(col("projects", "start_year").into())
+        Some(col("projects", "start_year"))
     } else {
         None
     };
-    if has(FundingGroup::Year) {
-        if let Some(year) = &year {
-            keys.push((year.clone(), "g_year"));
-        }
+    if let Some(year) = year.as_ref().filter(|_| has(FundingGroup::Year)) {
+        keys.push((year.clone(), "g_year"));
     }
-    keys.push((col("funding_lines", "currency").into(), "g_currency"));
+    keys.push((col("funding_lines", "currency"), "g_currency"));
 
     let amount: SimpleExpr = if pro_rata {
         Func::coalesce([
@@ -377,7 +375,7 @@ fn funding_totals_query(
         ])
         .into()
     } else {
-        col("funding_lines", "amount_minor").into()
+        col("funding_lines", "amount_minor")
     };
     for (expr, name) in &keys {
         q.expr_as(expr.clone(), alias(name));
