@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real server over HTTP, on SQLite and (with
 //! `TEST_DATABASE_URL`) PostgreSQL.
 
+mod analytics;
 mod constraints;
 mod errors;
 mod filters;
