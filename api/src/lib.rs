@@ -4,6 +4,7 @@
 //! - [`startup`]: builds the application (database, migrations, seed, router) and serves it.
 //! - [`db`]: connecting, migrating and counting SQL statements.
 //! - [`seed`]: the curated seed dataset format and its loader.
+//! - [`generate`]: synthetic data at scale for benchmarks.
 //! - [`derived`]: data kept for analytics (programme closure, yearly shares of funding).
 //! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
 //! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
@@ -13,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod derived;
 pub mod error;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod money;

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use api::config::Settings;
+use api::generate::GenerateOptions;
 use api::startup::{Application, shutdown_signal};
 
 /// The Partnership Graph API server.
@@ -22,6 +23,8 @@ enum Command {
     Serve,
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Fill the database with synthetic data (after migrating it), deterministic per seed.
+    Generate(GenerateOptions),
 }
 
 #[tokio::main]
@@ -36,6 +39,20 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    if let Some(Command::Generate(options)) = &cli.command {
+        let started = std::time::Instant::now();
+        let url = &cli.settings.database_url;
+        let (db, _) = api::db::connect(url, cli.settings.database_max_connections).await?;
+        api::db::migrate(&db).await?;
+        api::generate::generate(&db, options).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(
+            projects = options.projects,
+            seconds,
+            "generated synthetic data"
+        );
+        return Ok(());
+    }
     let app = Application::build(&cli.settings).await?;
     tracing::info!(address = %app.local_addr()?, "serving GraphQL at /graphql");
     app.run_until(shutdown_signal()).await?;

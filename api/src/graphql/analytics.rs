@@ -380,6 +380,13 @@ fn funding_totals_query(
     for (expr, name) in &keys {
         q.expr_as(expr.clone(), alias(name));
     }
+    // A line appears once per group, except in pro-rata mode without years, where each of its
+    // yearly shares is a row: only then must lines be counted as distinct ids.
+    let line_count: SimpleExpr = if pro_rata && !has(FundingGroup::Year) {
+        Func::count_distinct(col("funding_lines", "id")).into()
+    } else {
+        Func::count(col("funding_lines", "id")).into()
+    };
     q.expr_as(
         Func::cast_as(Func::sum(amount), alias("BIGINT")),
         alias("amount_minor"),
@@ -388,10 +395,7 @@ fn funding_totals_query(
         Func::count_distinct(col("funding_lines", "project_id")),
         alias("project_count"),
     )
-    .expr_as(
-        Func::count_distinct(col("funding_lines", "id")),
-        alias("line_count"),
-    )
+    .expr_as(line_count, alias("line_count"))
     .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
     for (expr, _) in &keys {
         q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
