@@ -116,13 +116,22 @@ async fn refresh_start_years<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
 async fn refresh_funding_line_years<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let mut after = 0;
     loop {
+        // NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join even when the
+        // shares table is far larger than work memory.
         let split = Query::select()
-            .column(funding_line_year::Column::FundingLineId)
+            .expr(Expr::val(1))
             .from(funding_line_year::Entity)
+            .and_where(sea_orm::sea_query::ExprTrait::equals(
+                Expr::col((
+                    funding_line_year::Entity,
+                    funding_line_year::Column::FundingLineId,
+                )),
+                (funding_line::Entity, funding_line::Column::Id),
+            ))
             .to_owned();
         let lines = funding_line::Entity::find()
             .filter(funding_line::Column::Id.gt(after))
-            .filter(funding_line::Column::Id.not_in_subquery(split))
+            .filter(sea_orm::sea_query::ExprTrait::not(Expr::exists(split)))
             .order_by_asc(funding_line::Column::Id)
             .limit(BATCH as u64)
             .all(db)

@@ -280,7 +280,6 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
                     parent_id: Set(Some(top_id)),
                     code: Set(Some(format!("G{f}{top}{child}"))),
                     search_text: Set(format!("programme {f}.{top}.{child}")),
-                    ..Default::default()
                 });
                 texts.push(text(
                     RecordType::Programme,

@@ -192,6 +192,7 @@ pub struct FundingTotal {
     line_count: i64,
 }
 
+/// One group of funding lines and what they add up to.
 #[Object]
 impl FundingTotal {
     /// The funder, when grouping by `FUNDER` (null for lines without one).
@@ -610,6 +611,7 @@ pub struct OrganisationLink {
     shared_projects: i64,
 }
 
+/// Two organisations and the projects they share.
 #[Object]
 impl OrganisationLink {
     /// One organisation of the pair.
@@ -684,6 +686,7 @@ pub struct RepeatPartner {
     shared_projects: i64,
 }
 
+/// Partners an organisation worked with more than once.
 #[Object]
 impl RepeatPartner {
     /// The partner.
@@ -701,6 +704,7 @@ impl RepeatPartner {
     }
 }
 
+/// Figures of one organisation.
 #[Object]
 impl OrganisationFigures {
     /// Projects the organisation leads.
@@ -936,6 +940,7 @@ pub struct OutcomeTotal {
     project_count: i64,
 }
 
+/// Planned against achieved quantities of a group of outcomes with one unit.
 #[Object]
 impl OutcomeTotal {
     /// The project, when grouping by `PROJECT`.

@@ -5,6 +5,7 @@ mod analytics;
 mod constraints;
 mod errors;
 mod filters;
+mod generator;
 mod helpers;
 mod nodes;
 mod pagination;
