@@ -104,8 +104,7 @@ async fn generating_the_same_seed_twice_into_one_database_is_refused() {
         generate(&db, &options(3, 1)).await.expect("generate");
         let error = generate(&db, &options(3, 1))
             .await
-            .err()
-            .expect("second run refused");
+            .expect_err("second run refused");
         assert!(
             error.to_string().contains("already holds"),
             "[{backend}] {error}"
