@@ -673,6 +673,38 @@ fn check_limit(limit: u32) -> ApiResult<u64> {
     Ok(u64::from(limit))
 }
 
+/// Pairs of values of `key` (a column of [`project_partners`]) that occur in the same projects,
+/// with the number of projects they share, most shared first.
+fn pair_network(
+    key: &str,
+    filter: Option<&ProjectFilter>,
+    min_shared_projects: i32,
+    limit: u32,
+) -> ApiResult<SelectStatement> {
+    let limit = check_limit(limit)?;
+    let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
+    Ok(Query::select()
+        .expr_as(col("a", key), alias("key_a"))
+        .expr_as(col("b", key), alias("key_b"))
+        .expr_as(shared.clone(), alias("shared_projects"))
+        .from_subquery(project_partners(filter)?, alias("a"))
+        .join_subquery(
+            JoinType::InnerJoin,
+            project_partners(filter)?,
+            alias("b"),
+            col("b", "project_id")
+                .equals((alias("a"), alias("project_id")))
+                .and(col("a", key).lt(col("b", key))),
+        )
+        .add_group_by([col("a", key), col("b", key)])
+        .and_having(shared.clone().gte(min_shared_projects))
+        .order_by_expr(shared, Order::Desc)
+        .order_by_expr(col("a", key), Order::Asc)
+        .order_by_expr(col("b", key), Order::Asc)
+        .limit(limit)
+        .to_owned())
+}
+
 /// Figures of one organisation.
 #[derive(Debug, Clone)]
 pub struct OrganisationFigures {
@@ -1264,32 +1296,11 @@ impl AnalyticsQuery {
         min_shared_projects: i32,
         #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
     ) -> Result<Vec<CountryLink>> {
-        let limit = check_limit(limit)?;
-        let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
-        let query = Query::select()
-            .expr_as(col("a", "country_code"), alias("country_a"))
-            .expr_as(col("b", "country_code"), alias("country_b"))
-            .expr_as(shared.clone(), alias("shared_projects"))
-            .from_subquery(project_partners(filter.as_ref())?, alias("a"))
-            .join_subquery(
-                JoinType::InnerJoin,
-                project_partners(filter.as_ref())?,
-                alias("b"),
-                col("b", "project_id")
-                    .equals((alias("a"), alias("project_id")))
-                    .and(col("a", "country_code").lt(col("b", "country_code"))),
-            )
-            .add_group_by([col("a", "country_code"), col("b", "country_code")])
-            .and_having(shared.clone().gte(min_shared_projects))
-            .order_by_expr(shared, Order::Desc)
-            .order_by_expr(col("a", "country_code"), Order::Asc)
-            .order_by_expr(col("b", "country_code"), Order::Asc)
-            .limit(limit)
-            .to_owned();
+        let query = pair_network("country_code", filter.as_ref(), min_shared_projects, limit)?;
         Ok(rows(db(ctx)?, &query, |row| {
             Ok(CountryLink {
-                country_a: CountryCode(row.try_get("", "country_a")?),
-                country_b: CountryCode(row.try_get("", "country_b")?),
+                country_a: CountryCode(row.try_get("", "key_a")?),
+                country_b: CountryCode(row.try_get("", "key_b")?),
                 shared_projects: row.try_get("", "shared_projects")?,
             })
         })
@@ -1305,32 +1316,16 @@ impl AnalyticsQuery {
         min_shared_projects: i32,
         #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
     ) -> Result<Vec<OrganisationLink>> {
-        let limit = check_limit(limit)?;
-        let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
-        let query = Query::select()
-            .expr_as(col("a", "organisation_id"), alias("organisation_a"))
-            .expr_as(col("b", "organisation_id"), alias("organisation_b"))
-            .expr_as(shared.clone(), alias("shared_projects"))
-            .from_subquery(project_partners(filter.as_ref())?, alias("a"))
-            .join_subquery(
-                JoinType::InnerJoin,
-                project_partners(filter.as_ref())?,
-                alias("b"),
-                col("b", "project_id")
-                    .equals((alias("a"), alias("project_id")))
-                    .and(col("a", "organisation_id").lt(col("b", "organisation_id"))),
-            )
-            .add_group_by([col("a", "organisation_id"), col("b", "organisation_id")])
-            .and_having(shared.clone().gte(min_shared_projects))
-            .order_by_expr(shared, Order::Desc)
-            .order_by_expr(col("a", "organisation_id"), Order::Asc)
-            .order_by_expr(col("b", "organisation_id"), Order::Asc)
-            .limit(limit)
-            .to_owned();
+        let query = pair_network(
+            "organisation_id",
+            filter.as_ref(),
+            min_shared_projects,
+            limit,
+        )?;
         Ok(rows(db(ctx)?, &query, |row| {
             Ok(OrganisationLink {
-                organisation_a: row.try_get("", "organisation_a")?,
-                organisation_b: row.try_get("", "organisation_b")?,
+                organisation_a: row.try_get("", "key_a")?,
+                organisation_b: row.try_get("", "key_b")?,
                 shared_projects: row.try_get("", "shared_projects")?,
             })
         })
