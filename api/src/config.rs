@@ -25,6 +25,21 @@ pub struct Settings {
     /// Largest number of database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+    /// Deepest field nesting a query may have.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 10)]
+    pub max_query_depth: usize,
+    /// Largest complexity (one point per field selected) a query may have.
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 2_000)]
+    pub max_query_complexity: usize,
+    /// Most directives on one field.
+    #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5)]
+    pub max_directives: usize,
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Production mode: introspection and field suggestions are switched off.
+    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    pub production: bool,
     /// Milliseconds a DataLoader waits to collect the keys of one batch before it queries.
     #[arg(long, env = "LOADER_DELAY_MS", default_value_t = 1)]
     pub loader_delay_ms: u64,
@@ -50,6 +65,11 @@ impl Settings {
             skip_seed: false,
             database_max_connections: 5,
             loader_delay_ms: 1,
+            max_query_depth: 10,
+            max_query_complexity: 2_000,
+            max_directives: 5,
+            max_body_bytes: 1_048_576,
+            production: false,
             default_page_size: 20,
             max_page_size: 100,
         }

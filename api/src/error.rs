@@ -13,6 +13,7 @@ pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const INTERNAL: &str = "INTERNAL";
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }

@@ -46,13 +46,20 @@ impl Application {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,
         };
-        let schema = graphql::build_schema(db.clone(), limits);
+        let documents = graphql::DocumentLimits {
+            max_depth: settings.max_query_depth,
+            max_complexity: settings.max_query_complexity,
+            max_directives: settings.max_directives,
+            production: settings.production,
+        };
+        let schema = graphql::build_schema(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
-        let router = http::router(AppState {
+        let state = AppState {
             schema,
             db: db.clone(),
             loader_delay,
-        });
+        };
+        let router = http::router(state, settings.max_body_bytes);
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address)
             .await

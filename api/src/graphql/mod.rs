@@ -40,13 +40,35 @@ pub struct Query(
 /// The executable schema.
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// The schema, serving `db` with the given page limits. Loaders and the viewer are added per
-/// request.
-pub fn build_schema(db: DatabaseConnection, limits: PageLimits) -> ApiSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+/// Limits every document is checked against before it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentLimits {
+    /// Deepest field nesting.
+    pub max_depth: usize,
+    /// Largest complexity (one point per selected field).
+    pub max_complexity: usize,
+    /// Most directives on one field.
+    pub max_directives: usize,
+    /// Production mode: no introspection, no field suggestions in errors.
+    pub production: bool,
+}
+
+/// The schema, serving `db` with the given limits. Loaders and the viewer are added per request.
+pub fn build_schema(
+    db: DatabaseConnection,
+    pages: PageLimits,
+    documents: DocumentLimits,
+) -> ApiSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
-        .data(limits)
-        .finish()
+        .data(pages)
+        .limit_depth(documents.max_depth)
+        .limit_complexity(documents.max_complexity)
+        .limit_directives(documents.max_directives);
+    if documents.production {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -13,6 +13,7 @@ use axum::routing::get;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::db;
@@ -30,12 +31,13 @@ pub struct AppState {
     pub loader_delay: Duration,
 }
 
-/// All routes of the server.
-pub fn router(state: AppState) -> Router {
+/// All routes of the server; request bodies over `max_body_bytes` get 413.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -98,7 +100,16 @@ fn ensure_error_codes(response: &mut Response) {
 }
 
 fn error_code(error: &ServerError, executed: bool) -> &'static str {
-    if executed || !error.path.is_empty() || error.message.starts_with("Invalid value for argument")
+    const LIMITS: [&str; 3] = [
+        "Query is too complex",
+        "Query is nested too deep",
+        "The number of directives",
+    ];
+    if LIMITS.iter().any(|limit| error.message.starts_with(limit)) {
+        code::QUERY_TOO_COMPLEX
+    } else if executed
+        || !error.path.is_empty()
+        || error.message.starts_with("Invalid value for argument")
     {
         code::BAD_USER_INPUT
     } else if error.message.contains("-->") || error.message.starts_with("Parse error") {

@@ -1,0 +1,88 @@
+//! Documents and bodies beyond the configured limits are refused before any database work.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn too_deep_or_too_complex_documents_are_refused_before_touching_the_database() {
+    for app in TestApp::all().await {
+        let before = app.statements.get();
+        let deep = "{ places { nodes { parent { parent { parent { parent { parent { parent { parent { parent { key } } } } } } } } } } }";
+        assert_eq!(
+            app.error_codes(deep, json!({})).await,
+            vec!["QUERY_TOO_COMPLEX"],
+            "[{}]",
+            app.backend
+        );
+        let aliases: String = (0..1_100)
+            .map(|i| format!("a{i}: projects {{ totalCount }} "))
+            .collect();
+        assert_eq!(
+            app.error_codes(&format!("{{ {aliases} }}"), json!({}))
+                .await,
+            vec!["QUERY_TOO_COMPLEX"]
+        );
+        let directives = "{ projects @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) { totalCount } }";
+        assert_eq!(
+            app.error_codes(directives, json!({}))
+                .await
+                .first()
+                .map(String::as_str),
+            Some("QUERY_TOO_COMPLEX")
+        );
+        assert_eq!(
+            app.statements.get(),
+            before,
+            "[{}] no statement ran",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_and_the_server_stays_up() {
+    for app in TestApp::all().await {
+        let huge = format!(
+            "{{\"query\": \"{{ projects {{ totalCount }} }}\", \"padding\": \"{}\"}}",
+            "x".repeat(2 * 1024 * 1024)
+        );
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 413, "[{}]", app.backend);
+        let data = app.data("{ projects { totalCount } }", json!({})).await;
+        assert_eq!(data["projects"]["totalCount"], 5);
+    }
+}
+
+#[tokio::test]
+async fn production_mode_switches_off_introspection_and_suggestions() {
+    for app in TestApp::all_with(|settings| settings.production = true).await {
+        let introspection = app.post("{ __schema { types { name } } }", json!({})).await;
+        assert!(
+            introspection["data"]["__schema"].is_null(),
+            "[{}] {introspection}",
+            app.backend
+        );
+        let typo = app.post("{ projets { totalCount } }", json!({})).await;
+        assert!(!typo.to_string().contains("Did you mean"), "{typo}");
+        let data = app.data("{ projects { totalCount } }", json!({})).await;
+        assert_eq!(data["projects"]["totalCount"], 5);
+    }
+    for app in TestApp::all().await {
+        let introspection = app
+            .data("{ __schema { queryType { name } } }", json!({}))
+            .await;
+        assert_eq!(
+            introspection["__schema"]["queryType"]["name"], "Query",
+            "[{}]",
+            app.backend
+        );
+    }
+}
