@@ -34,6 +34,18 @@ pub struct Settings {
     /// Most directives on one field.
     #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5)]
     pub max_directives: usize,
+    /// Longest GraphQL document, in bytes.
+    #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 20_000)]
+    pub max_document_bytes: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most root fields in one operation.
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// Milliseconds one GraphQL request may run before it is answered with TIMEOUT.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
     /// Largest request body in bytes; larger ones get 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -68,6 +80,10 @@ impl Settings {
             max_query_depth: 10,
             max_query_complexity: 2_000,
             max_directives: 5,
+            max_document_bytes: 20_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            request_timeout_ms: 10_000,
             max_body_bytes: 1_048_576,
             production: false,
             default_page_size: 20,

@@ -14,6 +14,7 @@ pub mod code {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const INTERNAL: &str = "INTERNAL";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    pub const TIMEOUT: &str = "TIMEOUT";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }

@@ -51,13 +51,20 @@ impl Application {
             max_complexity: settings.max_query_complexity,
             max_directives: settings.max_directives,
             production: settings.production,
+            shape: graphql::limits::ShapeLimits {
+                max_document_bytes: settings.max_document_bytes,
+                max_aliases: settings.max_aliases,
+                max_root_fields: settings.max_root_fields,
+            },
         };
         let schema = graphql::build_schema(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
+        let request_timeout = std::time::Duration::from_millis(settings.request_timeout_ms);
         let state = AppState {
             schema,
             db: db.clone(),
             loader_delay,
+            request_timeout,
         };
         let router = http::router(state, settings.max_body_bytes);
         let address = SocketAddr::new(settings.host, settings.port);

@@ -8,6 +8,7 @@ pub mod enums;
 pub mod event;
 pub mod funding;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod organisation;
@@ -51,6 +52,8 @@ pub struct DocumentLimits {
     pub max_directives: usize,
     /// Production mode: no introspection, no field suggestions in errors.
     pub production: bool,
+    /// Limits on length, aliases and root fields.
+    pub shape: limits::ShapeLimits,
 }
 
 /// The schema, serving `db` with the given limits. Loaders and the viewer are added per request.
@@ -64,7 +67,8 @@ pub fn build_schema(
         .data(pages)
         .limit_depth(documents.max_depth)
         .limit_complexity(documents.max_complexity)
-        .limit_directives(documents.max_directives);
+        .limit_directives(documents.max_directives)
+        .extension(documents.shape);
     if documents.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// How long a DataLoader waits to collect keys before it queries.
     pub loader_delay: Duration,
+    /// How long one GraphQL request may run.
+    pub request_timeout: Duration,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413.
@@ -47,7 +49,22 @@ async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
         .into_inner()
         .data(Loaders::new(&state.db, state.loader_delay))
         .data(Viewer::Anonymous);
-    let mut response = state.schema.execute(request).await;
+    let mut response =
+        match tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                let message = format!(
+                    "the request ran longer than {} ms and was stopped",
+                    state.request_timeout.as_millis()
+                );
+                let mut error = ServerError::new(message, None);
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", code::TIMEOUT);
+                Response::from_errors(vec![error])
+            }
+        };
     ensure_error_codes(&mut response);
     response.into()
 }

@@ -86,3 +86,28 @@ async fn production_mode_switches_off_introspection_and_suggestions() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_request_that_runs_past_the_timeout_is_stopped_with_a_code() {
+    for app in TestApp::all_with(|settings| {
+        settings.request_timeout_ms = 1;
+        settings.loader_delay_ms = 50;
+    })
+    .await
+    {
+        let codes = app
+            .error_codes(
+                "{ projects { nodes { title participations { organisation { name } } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(codes, vec!["TIMEOUT"], "[{}]", app.backend);
+        let health = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(health.status(), 200);
+    }
+}

@@ -1,0 +1,118 @@
+//! Document limits that async-graphql does not check itself: document length, aliases and root
+//! fields. Checked while parsing, so a refused document never reaches validation or the
+//! database. Depth, complexity and directives are checked by async-graphql's own limits.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
+
+use crate::error::code;
+
+/// Limits on the shape of a document.
+#[derive(Debug, Clone, Copy)]
+pub struct ShapeLimits {
+    /// Longest document, in bytes.
+    pub max_document_bytes: usize,
+    /// Most aliased fields in one document (fragments included).
+    pub max_aliases: usize,
+    /// Most fields selected at the root of one operation.
+    pub max_root_fields: usize,
+}
+
+impl ExtensionFactory for ShapeLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+fn too_complex(message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code::QUERY_TOO_COMPLEX);
+    error.extensions = Some(extensions);
+    error
+}
+
+fn aliases_in(selections: &SelectionSet) -> usize {
+    selections
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some()) + aliases_in(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => aliases_in(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+fn root_fields(selections: &SelectionSet) -> usize {
+    selections
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::InlineFragment(fragment) => root_fields(&fragment.node.selection_set.node),
+            _ => 1,
+        })
+        .sum()
+}
+
+impl ShapeLimits {
+    fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let operations: Vec<&SelectionSet> = match &document.operations {
+            DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
+            DocumentOperations::Multiple(operations) => operations
+                .values()
+                .map(|operation| &operation.node.selection_set.node)
+                .collect(),
+        };
+        let aliases: usize = operations.iter().map(|s| aliases_in(s)).sum::<usize>()
+            + document
+                .fragments
+                .values()
+                .map(|f| aliases_in(&f.node.selection_set.node))
+                .sum::<usize>();
+        if aliases > self.max_aliases {
+            return Err(too_complex(format!(
+                "the document has {aliases} aliases; at most {} are allowed",
+                self.max_aliases
+            )));
+        }
+        if let Some(widest) = operations.iter().map(|s| root_fields(s)).max()
+            && widest > self.max_root_fields
+        {
+            return Err(too_complex(format!(
+                "an operation selects {widest} root fields; at most {} are allowed",
+                self.max_root_fields
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ShapeLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if query.len() > self.max_document_bytes {
+            return Err(too_complex(format!(
+                "the document is {} bytes long; at most {} are allowed",
+                query.len(),
+                self.max_document_bytes
+            )));
+        }
+        let document = next.run(ctx, query, variables).await?;
+        self.check(&document)?;
+        Ok(document)
+    }
+}
