@@ -8,6 +8,7 @@
 //! - [`derived`]: data kept for analytics (programme closure, yearly shares of funding).
 //! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
 //! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
+//! - [`metrics`]: Prometheus metrics at `/metrics`.
 //! - [`error`]: the one error type resolvers return, with its `extensions.code`.
 
 pub mod config;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod money;
 pub mod search;
 pub mod seed;

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, pagination::PageLimits};
 use crate::http::{self, AppState};
+use crate::metrics::Metrics;
 use crate::seed::{self, Dataset};
 
 /// A built application, bound to its port and ready to serve.
@@ -60,11 +61,14 @@ impl Application {
         let schema = graphql::build_schema(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
         let request_timeout = std::time::Duration::from_millis(settings.request_timeout_ms);
+        let metrics = Metrics::new().context("cannot register metrics")?;
         let state = AppState {
             schema,
             db: db.clone(),
             loader_delay,
             request_timeout,
+            metrics,
+            statements: statements.clone(),
         };
         let router = http::router(state, settings.max_body_bytes);
         let address = SocketAddr::new(settings.host, settings.port);

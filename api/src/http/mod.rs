@@ -10,17 +10,19 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 
-use crate::db;
+use crate::db::{self, StatementCounter};
 use crate::error::code;
 use crate::graphql::ApiSchema;
 use crate::graphql::common::Viewer;
 use crate::graphql::loaders::Loaders;
+use crate::metrics::{Metrics, operation_label};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -31,6 +33,10 @@ pub struct AppState {
     pub loader_delay: Duration,
     /// How long one GraphQL request may run.
     pub request_timeout: Duration,
+    /// Prometheus metrics of this process.
+    pub metrics: Metrics,
+    /// Every SQL statement run, for the metrics.
+    pub statements: StatementCounter,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413.
@@ -39,6 +45,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -49,23 +56,33 @@ async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
         .into_inner()
         .data(Loaders::new(&state.db, state.loader_delay))
         .data(Viewer::Anonymous);
-    let mut response =
-        match tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await {
-            Ok(response) => response,
-            Err(_) => {
-                let message = format!(
-                    "the request ran longer than {} ms and was stopped",
-                    state.request_timeout.as_millis()
-                );
-                let mut error = ServerError::new(message, None);
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", code::TIMEOUT);
-                Response::from_errors(vec![error])
-            }
-        };
+    let operation = operation_label(request.operation_name.as_deref()).to_owned();
+    let span = tracing::info_span!("graphql", operation = %operation);
+    let started = Instant::now();
+    let execution = tokio::time::timeout(state.request_timeout, state.schema.execute(request));
+    let mut response = match execution.instrument(span).await {
+        Ok(response) => response,
+        Err(_) => {
+            let message = format!(
+                "the request ran longer than {} ms and was stopped",
+                state.request_timeout.as_millis()
+            );
+            let mut error = ServerError::new(message, None);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code::TIMEOUT);
+            Response::from_errors(vec![error])
+        }
+    };
     ensure_error_codes(&mut response);
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref().and_then(|x| x.get("code")))
+        .map(|code| code.to_string().trim_matches('"').to_owned())
+        .collect();
+    state.metrics.observe(&operation, started.elapsed(), &codes);
     response.into()
 }
 
@@ -134,6 +151,11 @@ fn error_code(error: &ServerError, executed: bool) -> &'static str {
     } else {
         code::GRAPHQL_VALIDATION_FAILED
     }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = state.metrics.render(&state.db, &state.statements);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 async fn healthz() -> &'static str {

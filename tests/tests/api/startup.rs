@@ -118,3 +118,42 @@ async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() 
         );
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_errors_by_code_and_the_pool() {
+    for app in TestApp::all().await {
+        let body =
+            json!({ "query": "query Seed { projects { totalCount } }", "operationName": "Seed" });
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        app.error_codes("{ projects(first: 1000) { totalCount } }", json!({}))
+            .await;
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text");
+        for expected in [
+            "graphql_requests_total{operation=\"Seed\",outcome=\"ok\"} 1",
+            "graphql_requests_total{operation=\"anonymous\",outcome=\"error\"} 1",
+            "graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+            "graphql_request_duration_seconds_bucket{operation=\"Seed\"",
+            "db_pool_connections{state=\"open\"}",
+            "sql_statements_total",
+        ] {
+            assert!(
+                metrics.contains(expected),
+                "[{}] missing {expected} in:\n{metrics}",
+                app.backend
+            );
+        }
+    }
+}
