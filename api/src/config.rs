@@ -49,6 +49,14 @@ pub struct Settings {
     /// Largest request body in bytes; larger ones get 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+    /// Origins browsers may call the API from (comma separated); empty allows none.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_allowed_origins: Vec<String>,
     /// Production mode: introspection and field suggestions are switched off.
     #[arg(long, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
@@ -86,6 +94,7 @@ impl Settings {
             request_timeout_ms: 10_000,
             max_body_bytes: 1_048_576,
             production: false,
+            cors_allowed_origins: Vec::new(),
             default_page_size: 20,
             max_page_size: 100,
         }

@@ -15,6 +15,8 @@ pub mod code {
     pub const INTERNAL: &str = "INTERNAL";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const TIMEOUT: &str = "TIMEOUT";
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }

@@ -70,7 +70,11 @@ impl Application {
             metrics,
             statements: statements.clone(),
         };
-        let router = http::router(state, settings.max_body_bytes);
+        let router = http::router(
+            state,
+            settings.max_body_bytes,
+            &settings.cors_allowed_origins,
+        );
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address)
             .await

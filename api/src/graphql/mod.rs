@@ -19,6 +19,9 @@ pub mod project;
 pub mod scalars;
 pub mod source;
 
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
@@ -37,6 +40,9 @@ pub struct Query(
     source::SourceQuery,
     analytics::AnalyticsQuery,
 );
+
+/// Documents each replica remembers for automatic persisted queries.
+const APQ_CACHE_SIZE: usize = 1024;
 
 /// The executable schema.
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -68,7 +74,13 @@ pub fn build_schema(
         .limit_depth(documents.max_depth)
         .limit_complexity(documents.max_complexity)
         .limit_directives(documents.max_directives)
-        .extension(documents.shape);
+        .extension(documents.shape)
+        // Automatic persisted queries: clients may send a query's SHA-256 instead of its text
+        // once the server has seen it. Each replica keeps its own cache; a miss just makes the
+        // client send the text again.
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            APQ_CACHE_SIZE,
+        )));
     if documents.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

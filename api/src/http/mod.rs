@@ -7,12 +7,14 @@ use async_graphql::{Response, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument;
@@ -39,16 +41,81 @@ pub struct AppState {
     pub statements: StatementCounter,
 }
 
-/// All routes of the server; request bodies over `max_body_bytes` get 413.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+/// All routes of the server; request bodies over `max_body_bytes` get 413, and browsers may
+/// call from `cors_origins` only.
+pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -> Router {
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route(
+            "/graphql",
+            get(graphql_get)
+                .post(graphql_post)
+                .layer(middleware::from_fn(prevent_csrf)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(cors(cors_origins))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Headers that make a browser send a CORS preflight before the request itself.
+const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation-name"];
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(
+            [header::CONTENT_TYPE, header::ACCEPT]
+                .into_iter()
+                .chain(
+                    PREFLIGHT_HEADERS
+                        .iter()
+                        .map(|h| header::HeaderName::from_static(h)),
+                )
+                .collect::<Vec<_>>(),
+        )
+}
+
+/// CSRF protection: a POST whose content type a plain HTML form or `fetch` without preflight can
+/// send (or none at all) must carry a header that forces a preflight; otherwise another site
+/// could make a visitor's browser send it. JSON bodies already force a preflight.
+async fn prevent_csrf(request: Request, next: Next) -> axum::response::Response {
+    let simple_content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_none_or(|v| {
+            matches!(
+                v.as_str(),
+                "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+            )
+        });
+    let forces_preflight = PREFLIGHT_HEADERS
+        .iter()
+        .any(|h| request.headers().contains_key(*h));
+    if request.method() == Method::POST && simple_content_type && !forces_preflight {
+        let body = serde_json::json!({ "errors": [{
+            "message": "send the request as application/json, or add an apollo-require-preflight header",
+            "extensions": { "code": code::BAD_REQUEST },
+        }] });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    next.run(request).await
 }
 
 async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
@@ -141,6 +208,8 @@ fn error_code(error: &ServerError, executed: bool) -> &'static str {
     ];
     if LIMITS.iter().any(|limit| error.message.starts_with(limit)) {
         code::QUERY_TOO_COMPLEX
+    } else if error.message == "PersistedQueryNotFound" {
+        code::PERSISTED_QUERY_NOT_FOUND
     } else if executed
         || !error.path.is_empty()
         || error.message.starts_with("Invalid value for argument")

@@ -10,6 +10,7 @@ mod helpers;
 mod limits;
 mod nodes;
 mod pagination;
+mod protection;
 mod relations;
 mod schema;
 mod seed_facts;
