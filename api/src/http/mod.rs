@@ -4,10 +4,10 @@
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Response, ServerError};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -118,9 +118,89 @@ async fn prevent_csrf(request: Request, next: Next) -> axum::response::Response 
     next.run(request).await
 }
 
-async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
+/// The media type a response is sent as, chosen from the request's `Accept` header as the
+/// GraphQL-over-HTTP specification describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: request errors get 400 and no `data` entry.
+    GraphqlResponse,
+    /// `application/json` (also for `*/*` or no `Accept`): every executed request gets 200.
+    Json,
+}
+
+impl MediaType {
+    fn negotiate(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.contains(GRAPHQL_RESPONSE_JSON) {
+            Self::GraphqlResponse
+        } else {
+            Self::Json
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// A response that is only errors, with `status`, as a body any GraphQL client can read.
+fn request_error(
+    status: StatusCode,
+    media: MediaType,
+    code: &str,
+    message: &str,
+) -> axum::response::Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// True when the document's selected operation (or any, without a name) is a mutation.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => operations.iter().any(|(name, operation)| {
+            operation.node.ty == OperationType::Mutation
+                && request
+                    .operation_name
+                    .as_deref()
+                    .is_none_or(|wanted| wanted == name.as_str())
+        }),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    media: MediaType,
+    request: async_graphql::Request,
+) -> axum::response::Response {
+    let has_persisted_hash = request.extensions.contains_key("persistedQuery");
+    if request.query.trim().is_empty() && !has_persisted_hash {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            code::BAD_REQUEST,
+            "the request has no query",
+        );
+    }
     let request = request
-        .into_inner()
         .data(Loaders::new(&state.db, state.loader_delay))
         .data(Viewer::Anonymous);
     let operation = operation_label(request.operation_name.as_deref()).to_owned();
@@ -150,21 +230,60 @@ async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
         .map(|code| code.to_string().trim_matches('"').to_owned())
         .collect();
     state.metrics.observe(&operation, started.elapsed(), &codes);
-    response.into()
+
+    // A request error (the document did not parse or validate, or its variables did not fit)
+    // produced no data at all: the graphql-response media type reports it as 400 without `data`.
+    let request_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize a response");
+            return request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                code::INTERNAL,
+                "internal error",
+            );
+        }
+    };
+    let status = if request_failed && media == MediaType::GraphqlResponse {
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    execute(&state, request).await
+async fn graphql_post(State(state): State<AppState>, request: Request) -> axum::response::Response {
+    let media = MediaType::negotiate(request.headers());
+    match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
+        Ok(request) => execute(&state, media, request.into_inner()).await,
+        Err(rejection) => {
+            let message = format!("the request body is not a GraphQL request: {}", rejection.0);
+            request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
+        }
+    }
 }
 
-/// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request.
+/// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request, which
+/// may only run queries.
 async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::response::Response {
-    let wants_html = request
+    let accept = request
         .headers()
         .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html {
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or("");
+    let wants_explorer =
+        accept.contains("text/html") && request.uri().query().is_none_or(|q| !q.contains("query="));
+    if wants_explorer {
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -173,10 +292,28 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
         )
         .into_response();
     }
-    match GraphQLRequest::from_request(request, &state).await {
-        Ok(request) => execute(&state, request).await.into_response(),
-        Err(rejection) => rejection.into_response(),
+    let media = MediaType::negotiate(request.headers());
+    let request =
+        match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
+            Ok(request) => request.into_inner(),
+            Err(rejection) => {
+                let message = format!("the query string is not a GraphQL request: {}", rejection.0);
+                return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
+            }
+        };
+    if is_mutation(&request) {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            code::BAD_REQUEST,
+            "mutations are only accepted over POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
+    execute(&state, media, request).await
 }
 
 /// Gives every error an `extensions.code`. Resolver errors carry theirs already; what is left

@@ -70,7 +70,7 @@ async fn invalid_argument_values_are_bad_user_input() {
 }
 
 #[tokio::test]
-async fn a_request_that_is_not_graphql_gets_a_client_error_not_a_5xx() {
+async fn a_request_that_is_not_graphql_gets_400_with_a_code() {
     for app in TestApp::all().await {
         let url = format!("{}/graphql", app.address);
         let invalid_json = app
@@ -95,21 +95,61 @@ async fn a_request_that_is_not_graphql_gets_a_client_error_not_a_5xx() {
             .send()
             .await
             .expect("sent");
-        assert!(
-            !no_query.status().is_server_error(),
-            "{}",
-            no_query.status()
-        );
+        assert_eq!(no_query.status(), 400);
         let body: serde_json::Value = no_query.json().await.expect("json");
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"],
-            "GRAPHQL_PARSE_FAILED"
-        );
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
         let get_without_query = app.client.get(&url).send().await.expect("sent");
+        assert_eq!(get_without_query.status(), 400);
+    }
+}
+
+#[tokio::test]
+async fn request_errors_follow_the_graphql_over_http_media_types() {
+    for app in TestApp::all().await {
+        let url = format!("{}/graphql", app.address);
+        let send = |accept: &'static str, query: &'static str| {
+            let request = app
+                .client
+                .post(&url)
+                .header("accept", accept)
+                .json(&json!({ "query": query }));
+            async move { request.send().await.expect("sent") }
+        };
+        let modern = send("application/graphql-response+json", "{ projects { nope } }").await;
+        assert_eq!(modern.status(), 400, "[{}]", app.backend);
         assert!(
-            !get_without_query.status().is_server_error(),
-            "{}",
-            get_without_query.status()
+            modern.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("application/graphql-response+json")
         );
+        let body: serde_json::Value = modern.json().await.expect("json");
+        assert!(
+            body.get("data").is_none(),
+            "no data entry on a request error: {body}"
+        );
+        let legacy = send("application/json", "{ projects { nope } }").await;
+        assert_eq!(legacy.status(), 200);
+        assert!(
+            legacy.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("application/json")
+        );
+        let ok = send(
+            "application/graphql-response+json",
+            "{ projects { totalCount } }",
+        )
+        .await;
+        assert_eq!(ok.status(), 200);
+        let mutation = app
+            .client
+            .get(&url)
+            .query(&[("query", "mutation { x }")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(mutation.status(), 405);
+        assert_eq!(mutation.headers()["allow"], "POST");
     }
 }
