@@ -338,10 +338,11 @@ fn ensure_error_codes(response: &mut Response) {
 }
 
 fn error_code(error: &ServerError, executed: bool) -> &'static str {
-    const LIMITS: [&str; 3] = [
+    const LIMITS: [&str; 4] = [
         "Query is too complex",
         "Query is nested too deep",
         "The number of directives",
+        "The recursion depth of the query",
     ];
     if LIMITS.iter().any(|limit| error.message.starts_with(limit)) {
         code::QUERY_TOO_COMPLEX

@@ -7,6 +7,7 @@ mod errors;
 mod filters;
 mod generator;
 mod helpers;
+mod hostile;
 mod limits;
 mod nodes;
 mod pagination;
