@@ -27,8 +27,9 @@ pub async fn connect(
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        // While the database is down, a request waits at most this long for a connection and
+        // then answers SERVICE_UNAVAILABLE; the pool reconnects by itself when it is back.
+        .acquire_timeout(Duration::from_millis(800))
         .sqlx_logging(false);
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();

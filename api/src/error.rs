@@ -16,6 +16,7 @@ pub mod code {
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -30,6 +31,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// The server is wired wrongly (a bug); logged where it happens.
     Internal,
+    /// The database cannot be reached right now; the request may be retried.
+    Unavailable,
     /// A database failure; the cause is logged, the client sees a generic message. Shared
     /// because one failed DataLoader batch answers many fields.
     Database(Arc<sea_orm::DbErr>),
@@ -45,6 +48,7 @@ impl ApiError {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::Database(_) | Self::Internal => code::INTERNAL,
+            Self::Unavailable => code::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -54,13 +58,21 @@ impl ApiError {
             Self::BadUserInput(message) => message.clone(),
             Self::Forbidden(message) => (*message).to_owned(),
             Self::Database(_) | Self::Internal => "internal error".to_owned(),
+            Self::Unavailable => "the database is unavailable; try again shortly".to_owned(),
         }
     }
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        Self::Database(Arc::new(error))
+        match error {
+            // No connection could be had within the pool's acquire timeout, or it broke.
+            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                tracing::warn!(%error, "database unavailable");
+                Self::Unavailable
+            }
+            other => Self::Database(Arc::new(other)),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod helpers;
 mod hostile;
 mod limits;
 mod nodes;
+mod outage;
 mod pagination;
 mod protection;
 mod relations;
