@@ -48,12 +48,12 @@ impl Application {
             max_size: settings.max_page_size,
         };
         let documents = graphql::DocumentLimits {
-            max_depth: settings.max_query_depth,
             max_complexity: settings.max_query_complexity,
             max_directives: settings.max_directives,
             production: settings.production,
             shape: graphql::limits::ShapeLimits {
                 max_document_bytes: settings.max_document_bytes,
+                max_depth: settings.max_query_depth,
                 max_aliases: settings.max_aliases,
                 max_root_fields: settings.max_root_fields,
             },

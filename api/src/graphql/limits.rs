@@ -1,14 +1,16 @@
-//! Document limits that async-graphql does not check itself: document length, aliases and root
-//! fields. Checked while parsing, so a refused document never reaches validation or the
-//! database. Depth, complexity and directives are checked by async-graphql's own limits.
+//! Document limits checked while parsing, so a refused document never reaches validation or the
+//! database: length, depth, aliases and root fields. Depth leaves introspection out (`__schema`
+//! and `__type` nest deeper than any data query, and explorers need them); complexity and
+//! directives are checked by async-graphql's own limits.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables};
 
 use crate::error::code;
 
@@ -17,6 +19,8 @@ use crate::error::code;
 pub struct ShapeLimits {
     /// Longest document, in bytes.
     pub max_document_bytes: usize,
+    /// Deepest nesting of data fields.
+    pub max_depth: usize,
     /// Most aliased fields in one document (fragments included).
     pub max_aliases: usize,
     /// Most fields selected at the root of one operation.
@@ -51,6 +55,41 @@ fn aliases_in(selections: &SelectionSet) -> usize {
         .sum()
 }
 
+/// Deepest field nesting under `selections`, introspection fields left out. Fragment spreads
+/// are followed; a fragment already on the path counts as nothing (validation rejects cycles).
+fn depth_of<'a>(
+    selections: &'a SelectionSet,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    path: &mut Vec<&'a str>,
+) -> usize {
+    selections
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) if field.node.name.node.starts_with("__") => 0,
+            Selection::Field(field) => {
+                1 + depth_of(&field.node.selection_set.node, fragments, path)
+            }
+            Selection::InlineFragment(fragment) => {
+                depth_of(&fragment.node.selection_set.node, fragments, path)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                match fragments.get(&spread.node.fragment_name.node) {
+                    Some(fragment) if !path.contains(&name) && path.len() < 64 => {
+                        path.push(name);
+                        let depth = depth_of(&fragment.node.selection_set.node, fragments, path);
+                        path.pop();
+                        depth
+                    }
+                    _ => 0,
+                }
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 fn root_fields(selections: &SelectionSet) -> usize {
     selections
         .items
@@ -77,6 +116,17 @@ impl ShapeLimits {
                 .values()
                 .map(|f| aliases_in(&f.node.selection_set.node))
                 .sum::<usize>();
+        let depth = operations
+            .iter()
+            .map(|s| depth_of(s, &document.fragments, &mut Vec::new()))
+            .max()
+            .unwrap_or(0);
+        if depth > self.max_depth {
+            return Err(too_complex(format!(
+                "the document nests {depth} levels deep; at most {} are allowed",
+                self.max_depth
+            )));
+        }
         if aliases > self.max_aliases {
             return Err(too_complex(format!(
                 "the document has {aliases} aliases; at most {} are allowed",

@@ -50,8 +50,6 @@ pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// Limits every document is checked against before it runs.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentLimits {
-    /// Deepest field nesting.
-    pub max_depth: usize,
     /// Largest complexity (one point per selected field).
     pub max_complexity: usize,
     /// Most directives on one field.
@@ -71,7 +69,6 @@ pub fn build_schema(
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(pages)
-        .limit_depth(documents.max_depth)
         .limit_complexity(documents.max_complexity)
         .limit_directives(documents.max_directives)
         .extension(documents.shape)

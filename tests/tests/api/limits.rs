@@ -111,3 +111,22 @@ async fn a_request_that_runs_past_the_timeout_is_stopped_with_a_code() {
         assert_eq!(health.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn introspection_as_explorers_send_it_is_not_held_to_the_depth_limit() {
+    for app in TestApp::all().await {
+        let wrappers = "ofType { ".repeat(8);
+        let closing = "} ".repeat(8);
+        let query = format!(
+            "{{ __schema {{ types {{ name fields {{ type {{ name {wrappers} name {closing} }} }} }} }} }}"
+        );
+        let data = app.data(&query, json!({})).await;
+        assert!(
+            data["__schema"]["types"]
+                .as_array()
+                .is_some_and(|t| t.len() > 20),
+            "[{}]",
+            app.backend
+        );
+    }
+}
