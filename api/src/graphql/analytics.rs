@@ -45,6 +45,40 @@ async fn rows<T>(
     Ok(results.iter().map(map).collect::<Result<Vec<_>, _>>()?)
 }
 
+/// `CAST(SUM(expr) AS BIGINT)`: an exact integer sum on both databases (PostgreSQL's SUM of a
+/// bigint is a numeric).
+fn exact_sum(expr: impl Into<Expr>) -> sea_orm::sea_query::FunctionCall {
+    Func::cast_as(Func::sum(expr), alias("BIGINT"))
+}
+
+/// Collects `(key, value)` pairs into one list per key, in the order they come.
+fn grouped_by_key<V>(pairs: Vec<(i32, V)>) -> std::collections::HashMap<i32, Vec<V>> {
+    let mut grouped: std::collections::HashMap<i32, Vec<V>> = std::collections::HashMap::new();
+    for (key, value) in pairs {
+        grouped.entry(key).or_default().push(value);
+    }
+    grouped
+}
+
+/// Runs a query returning `key`, `currency` and `amount_minor` columns, as sums per key.
+async fn currency_sums(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+    key: &str,
+) -> ApiResult<std::collections::HashMap<i32, Vec<(String, i64)>>> {
+    let sums = rows(db, query, |row| {
+        Ok((
+            row.try_get::<i32>("", key)?,
+            (
+                row.try_get::<String>("", "currency")?,
+                row.try_get::<i64>("", "amount_minor")?,
+            ),
+        ))
+    })
+    .await?;
+    Ok(grouped_by_key(sums))
+}
+
 /// `project_id IN (projects matching filter)`, for figures restricted by a project filter.
 fn projects_matching(
     column: impl IntoColumnRef,
@@ -388,16 +422,13 @@ fn funding_totals_query(
     } else {
         Func::count(col("funding_lines", "id")).into()
     };
-    q.expr_as(
-        Func::cast_as(Func::sum(amount), alias("BIGINT")),
-        alias("amount_minor"),
-    )
-    .expr_as(
-        Func::count_distinct(col("funding_lines", "project_id")),
-        alias("project_count"),
-    )
-    .expr_as(line_count, alias("line_count"))
-    .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
+    q.expr_as(exact_sum(amount), alias("amount_minor"))
+        .expr_as(
+            Func::count_distinct(col("funding_lines", "project_id")),
+            alias("project_count"),
+        )
+        .expr_as(line_count, alias("line_count"))
+        .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
     for (expr, _) in &keys {
         q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
     }
@@ -476,10 +507,7 @@ impl async_graphql::dataloader::Loader<i32> for FundingSumsOf {
             .expr_as(col("funding_lines", "project_id"), alias("project_id"))
             .expr_as(col("funding_lines", "currency"), alias("currency"))
             .expr_as(
-                Func::cast_as(
-                    Func::sum(col("funding_lines", "amount_minor")),
-                    alias("BIGINT"),
-                ),
+                exact_sum(col("funding_lines", "amount_minor")),
                 alias("amount_minor"),
             )
             .from(funding_line::Entity)
@@ -490,23 +518,7 @@ impl async_graphql::dataloader::Loader<i32> for FundingSumsOf {
             ])
             .order_by_expr(col("funding_lines", "currency"), Order::Asc)
             .to_owned();
-        let sums = rows(&self.db, &query, |row| {
-            Ok((
-                row.try_get::<i32>("", "project_id")?,
-                row.try_get::<String>("", "currency")?,
-                row.try_get::<i64>("", "amount_minor")?,
-            ))
-        })
-        .await?;
-        let mut grouped: std::collections::HashMap<i32, Self::Value> =
-            std::collections::HashMap::new();
-        for (project_id, currency, amount) in sums {
-            grouped
-                .entry(project_id)
-                .or_default()
-                .push((currency, amount));
-        }
-        Ok(grouped)
+        currency_sums(&self.db, &query, "project_id").await
     }
 }
 
@@ -849,10 +861,7 @@ impl async_graphql::dataloader::Loader<i32> for FundingHandledBy {
             )
             .expr_as(col("funding_lines", "currency"), alias("currency"))
             .expr_as(
-                Func::cast_as(
-                    Func::sum(col("funding_lines", "amount_minor")),
-                    alias("BIGINT"),
-                ),
+                exact_sum(col("funding_lines", "amount_minor")),
                 alias("amount_minor"),
             )
             .from(funding_line::Entity)
@@ -869,23 +878,7 @@ impl async_graphql::dataloader::Loader<i32> for FundingHandledBy {
             ])
             .order_by_expr(col("funding_lines", "currency"), Order::Asc)
             .to_owned();
-        let sums = rows(&self.db, &query, |row| {
-            Ok((
-                row.try_get::<i32>("", "organisation_id")?,
-                row.try_get::<String>("", "currency")?,
-                row.try_get::<i64>("", "amount_minor")?,
-            ))
-        })
-        .await?;
-        let mut grouped: std::collections::HashMap<i32, Self::Value> =
-            std::collections::HashMap::new();
-        for (organisation, currency, amount) in sums {
-            grouped
-                .entry(organisation)
-                .or_default()
-                .push((currency, amount));
-        }
-        Ok(grouped)
+        currency_sums(&self.db, &query, "organisation_id").await
     }
 }
 
@@ -928,12 +921,7 @@ impl async_graphql::dataloader::Loader<i32> for RepeatPartnersOf {
             ))
         })
         .await?;
-        let mut grouped: std::collections::HashMap<i32, Self::Value> =
-            std::collections::HashMap::new();
-        for (organisation, partner) in pairs {
-            grouped.entry(organisation).or_default().push(partner);
-        }
-        Ok(grouped)
+        Ok(grouped_by_key(pairs))
     }
 }
 
@@ -1037,17 +1025,11 @@ fn outcome_totals_query(
         q.expr_as(expr.clone(), alias(name));
     }
     q.expr_as(
-        Func::cast_as(
-            Func::sum(col("outcomes", "planned_quantity")),
-            alias("BIGINT"),
-        ),
+        exact_sum(col("outcomes", "planned_quantity")),
         alias("planned"),
     )
     .expr_as(
-        Func::cast_as(
-            Func::sum(col("outcomes", "achieved_quantity")),
-            alias("BIGINT"),
-        ),
+        exact_sum(col("outcomes", "achieved_quantity")),
         alias("achieved"),
     )
     .expr_as(Func::count(col("outcomes", "id")), alias("outcome_count"))

@@ -7,8 +7,8 @@ use entity::localized_text;
 use sea_orm::sea_query::NullOrdering;
 use sea_orm::{Condition, DatabaseConnection, EntityTrait, Order, QueryOrder, Select};
 
-use super::loaders::Loaders;
-use super::pagination::PageLimits;
+use super::loaders::{Keyed, Loaders};
+use super::pagination::{Page, PageArgs, PageLimits, paginate};
 use super::scalars::{Date, LanguageCode};
 use super::source::SourceDocument;
 use crate::error::{ApiError, ApiResult};
@@ -255,7 +255,7 @@ macro_rules! logical_filter {
 pub(crate) use logical_filter;
 
 /// Applies a filter (when given) to a select.
-pub fn filtered<E: EntityTrait, F: LogicalFilter>(
+fn filtered<E: EntityTrait, F: LogicalFilter>(
     select: Select<E>,
     filter: Option<&F>,
 ) -> ApiResult<Select<E>> {
@@ -268,7 +268,7 @@ pub fn filtered<E: EntityTrait, F: LogicalFilter>(
 
 /// Orders a select by the given columns, NULLs last on both databases, then by id so pages are
 /// stable.
-pub fn ordered<E: EntityTrait>(
+fn ordered<E: EntityTrait>(
     mut select: Select<E>,
     order: Vec<(E::Column, Order)>,
     id: E::Column,
@@ -277,4 +277,22 @@ pub fn ordered<E: EntityTrait>(
         select = select.order_by_with_nulls(column, direction, NullOrdering::Last);
     }
     select.order_by_asc(id)
+}
+
+/// One page of `E` rows matching `filter`, in `order` and then by id: the body of every root
+/// connection field.
+pub async fn page_of<E, F, N>(
+    ctx: &Context<'_>,
+    filter: Option<&F>,
+    order: Vec<(E::Column, Order)>,
+    args: &PageArgs,
+    to_node: impl Fn(E::Model) -> N,
+) -> ApiResult<Page<N>>
+where
+    E: Keyed,
+    E::Model: Sync,
+    F: LogicalFilter,
+{
+    let select = ordered(filtered(E::find(), filter)?, order, E::id_column());
+    paginate(db(ctx)?, select, args, limits(ctx)?, to_node).await
 }

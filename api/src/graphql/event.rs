@@ -3,15 +3,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::event;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::{
-    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter,
-    ordered,
-};
+use super::common::page_of;
+use super::common::{self, DateRange, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::enums::{DatePrecision, EventKind, OrderDirection};
 use super::ids;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::{Date, LanguageCode, LocalTime};
@@ -262,19 +260,16 @@ impl EventQuery {
                 EventOrderField::Kind => order.push((event::Column::Kind, o.direction.into())),
             }
         }
-        let select = ordered(
-            filtered(event::Entity::find(), filter.as_ref())?,
-            order,
-            event::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Event)
-            .await?
-            .into())
+        Ok(
+            page_of::<event::Entity, _, _>(ctx, filter.as_ref(), order, &args, Event)
+                .await?
+                .into(),
+        )
     }
 }

@@ -4,15 +4,14 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::{funder, funding_line, programme, programme_ancestor};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::{
-    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
-};
+use super::common::page_of;
+use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::enums::{FundingKind, OrderDirection};
 use super::ids;
 use super::organisation::Organisation;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::project::Project;
 use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
 use super::source::SourceDocument;
@@ -545,20 +544,17 @@ impl FundingQuery {
                 FunderOrderField::Key => (funder::Column::Key, o.direction.into()),
             })
             .collect();
-        let select = ordered(
-            filtered(funder::Entity::find(), filter.as_ref())?,
-            order,
-            funder::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Funder)
-            .await?
-            .into())
+        Ok(
+            page_of::<funder::Entity, _, _>(ctx, filter.as_ref(), order, &args, Funder)
+                .await?
+                .into(),
+        )
     }
 
     /// Funding programmes at every level of every funder's tree, filtered and ordered.
@@ -583,20 +579,17 @@ impl FundingQuery {
                 FunderOrderField::Key => (programme::Column::Key, o.direction.into()),
             })
             .collect();
-        let select = ordered(
-            filtered(programme::Entity::find(), filter.as_ref())?,
-            order,
-            programme::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Programme)
-            .await?
-            .into())
+        Ok(
+            page_of::<programme::Entity, _, _>(ctx, filter.as_ref(), order, &args, Programme)
+                .await?
+                .into(),
+        )
     }
 
     /// Funding lines of all projects, filtered and ordered; by ID when no order is given.
@@ -627,19 +620,16 @@ impl FundingQuery {
                 (column, o.direction.into())
             })
             .collect();
-        let select = ordered(
-            filtered(funding_line::Entity::find(), filter.as_ref())?,
-            order,
-            funding_line::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, FundingLine)
-            .await?
-            .into())
+        Ok(
+            page_of::<funding_line::Entity, _, _>(ctx, filter.as_ref(), order, &args, FundingLine)
+                .await?
+                .into(),
+        )
     }
 }

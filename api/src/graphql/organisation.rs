@@ -4,16 +4,15 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entity::enums::RecordType;
 use entity::{organisation, participation};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
 use super::analytics::OrganisationFigures;
-use super::common::{
-    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
-};
+use super::common::page_of;
+use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::contact::Contact;
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
 use super::ids;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::{CountryCode, LanguageCode};
@@ -397,19 +396,15 @@ impl OrganisationQuery {
             Vec<OrganisationOrder>,
         >,
     ) -> Result<OrganisationConnection> {
-        let select = ordered(
-            filtered(organisation::Entity::find(), filter.as_ref())?,
-            organisation_order(order_by),
-            organisation::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
+        let order = organisation_order(order_by);
         Ok(
-            paginate(db(ctx)?, select, &args, limits(ctx)?, Organisation)
+            page_of::<organisation::Entity, _, _>(ctx, filter.as_ref(), order, &args, Organisation)
                 .await?
                 .into(),
         )

@@ -3,14 +3,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::outcome;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::{
-    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
-};
+use super::common::page_of;
+use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::enums::{OrderDirection, OutcomeKind};
 use super::ids;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::LanguageCode;
@@ -247,19 +246,16 @@ impl OutcomeQuery {
                 }
             }
         }
-        let select = ordered(
-            filtered(outcome::Entity::find(), filter.as_ref())?,
-            order,
-            outcome::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Outcome)
-            .await?
-            .into())
+        Ok(
+            page_of::<outcome::Entity, _, _>(ctx, filter.as_ref(), order, &args, Outcome)
+                .await?
+                .into(),
+        )
     }
 }

@@ -3,14 +3,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 use entity::{place, project_place};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::{
-    self, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter, ordered,
-};
+use super::common::page_of;
+use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::enums::{OrderDirection, PlaceKind};
 use super::ids;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::project::Project;
 use super::scalars::{CountryCode, LanguageCode};
 use super::source::SourceDocument;
@@ -232,19 +231,20 @@ impl PlaceQuery {
         #[graphql(desc = "Which places to return.")] filter: Option<PlaceFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<PlaceOrder>>,
     ) -> Result<PlaceConnection> {
-        let select = ordered(
-            filtered(place::Entity::find(), filter.as_ref())?,
-            place_order(order_by),
-            place::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Place)
-            .await?
-            .into())
+        Ok(page_of::<place::Entity, _, _>(
+            ctx,
+            filter.as_ref(),
+            place_order(order_by),
+            &args,
+            Place,
+        )
+        .await?
+        .into())
     }
 }

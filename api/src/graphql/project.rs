@@ -5,13 +5,11 @@ use chrono::{NaiveDate, Utc};
 use entity::enums::RecordType;
 use entity::{funding_line, organisation, participation, programme, project, project_place};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order};
+use sea_orm::{ColumnTrait, Condition, Order};
 
 use super::analytics::{FundingCheck, funding_check};
-use super::common::{
-    self, DateRange, LocalizedText, LogicalFilter, db, filtered, limits, loaders, logical_filter,
-    ordered,
-};
+use super::common::page_of;
+use super::common::{self, DateRange, LocalizedText, LogicalFilter, loaders, logical_filter};
 use super::contact::Contact;
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
 use super::event::Event;
@@ -19,7 +17,7 @@ use super::funding::{FundingLine, Programme, in_programme_subtree};
 use super::ids;
 use super::organisation::{Participation, participations_of_project};
 use super::outcome::Outcome;
-use super::pagination::{PageArgs, connection, paginate};
+use super::pagination::{PageArgs, connection};
 use super::place::{Place, places_of_project};
 use super::scalars::{CountryCode, Date, LanguageCode, Money};
 use super::source::SourceDocument;
@@ -608,19 +606,16 @@ impl ProjectQuery {
                 (column, o.direction.into())
             })
             .collect();
-        let select = ordered(
-            filtered(project::Entity::find(), filter.as_ref())?,
-            order,
-            project::Column::Id,
-        );
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(paginate(db(ctx)?, select, &args, limits(ctx)?, Project)
-            .await?
-            .into())
+        Ok(
+            page_of::<project::Entity, _, _>(ctx, filter.as_ref(), order, &args, Project)
+                .await?
+                .into(),
+        )
     }
 }
