@@ -28,9 +28,37 @@ pub struct Settings {
     /// Deepest field nesting a query may have.
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 10)]
     pub max_query_depth: usize,
-    /// Largest complexity (one point per field selected) a query may have.
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 2_000)]
-    pub max_query_complexity: usize,
+    /// Largest cost one query may have (see the README's cost model: connections are charged
+    /// by page size, nested lists by an estimate, both multiplied by nesting).
+    #[arg(long, env = "MAX_QUERY_COST", default_value_t = 20_000)]
+    pub max_query_cost: u64,
+    /// Most operations in one batched request (a JSON array of requests).
+    #[arg(long, env = "MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    pub max_batch_operations: usize,
+    /// Points in each client's rate-limit bucket; 0 switches rate limiting off.
+    #[arg(long, env = "RATE_LIMIT_CAPACITY", default_value_t = 40_000)]
+    pub rate_limit_capacity: u64,
+    /// Points a client's bucket gets back per second.
+    #[arg(long, env = "RATE_LIMIT_RESTORE_RATE", default_value_t = 2_000)]
+    pub rate_limit_restore_rate: u64,
+    /// API keys as `name:secret` pairs (comma separated). A request with `X-API-Key: secret`
+    /// is rate-limited as `name`; one without a key, by its client address.
+    #[arg(
+        long,
+        env = "API_KEYS",
+        value_delimiter = ',',
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<String>,
+    /// Take the client address from the last `X-Forwarded-For` entry (set this only behind a
+    /// proxy that appends it); otherwise the connection's peer address is used.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// A JSON manifest of trusted documents (SHA-256 hex to document text). When set, only
+    /// these documents run, and automatic persisted queries are off.
+    #[arg(long, env = "TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
     /// Most directives on one field.
     #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5)]
     pub max_directives: usize,
@@ -86,7 +114,13 @@ impl Settings {
             database_max_connections: 5,
             loader_delay_ms: 1,
             max_query_depth: 10,
-            max_query_complexity: 2_000,
+            max_query_cost: 20_000,
+            max_batch_operations: 10,
+            rate_limit_capacity: 40_000,
+            rate_limit_restore_rate: 2_000,
+            api_keys: Vec::new(),
+            trust_forwarded_for: false,
+            trusted_documents: None,
             max_directives: 5,
             max_document_bytes: 20_000,
             max_aliases: 30,

@@ -9,6 +9,7 @@
 //! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
 //! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
 //! - [`metrics`]: Prometheus metrics at `/metrics`.
+//! - [`rate_limit`]: cost buckets per client, shared by replicas through the database.
 //! - [`error`]: the one error type resolvers return, with its `extensions.code`.
 
 pub mod config;
@@ -20,6 +21,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod money;
+pub mod rate_limit;
 pub mod search;
 pub mod seed;
 pub mod startup;

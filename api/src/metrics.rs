@@ -1,5 +1,5 @@
 //! Prometheus metrics, served at `GET /metrics`: GraphQL requests by operation and outcome,
-//! their latency, errors by code, SQL statements, and the database pool's connections.
+//! their latency and cost, errors by code, SQL statements, and the database pool's connections.
 
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    cost: HistogramVec,
     errors: IntCounterVec,
     statements: IntCounter,
     pool: IntGaugeVec,
@@ -43,6 +44,14 @@ impl Metrics {
             ]),
             &["operation"],
         )?;
+        let cost = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_query_cost",
+                "Cost of each GraphQL request in rate-limit points",
+            )
+            .buckets(prometheus::exponential_buckets(10.0, 4.0, 8)?),
+            &["operation"],
+        )?;
         let errors = IntCounterVec::new(
             Opts::new("graphql_errors_total", "GraphQL errors by extensions.code"),
             &["code"],
@@ -54,6 +63,7 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(cost.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(statements.clone()))?;
         registry.register(Box::new(pool.clone()))?;
@@ -61,14 +71,21 @@ impl Metrics {
             registry,
             requests,
             latency,
+            cost,
             errors,
             statements,
             pool,
         })
     }
 
-    /// Records one answered request.
-    pub fn observe(&self, operation: &str, elapsed: Duration, error_codes: &[String]) {
+    /// Records one answered request, with its cost when it was measured.
+    pub fn observe(
+        &self,
+        operation: &str,
+        elapsed: Duration,
+        error_codes: &[String],
+        cost: Option<u64>,
+    ) {
         let outcome = if error_codes.is_empty() {
             "ok"
         } else {
@@ -78,6 +95,11 @@ impl Metrics {
         self.latency
             .with_label_values(&[operation])
             .observe(elapsed.as_secs_f64());
+        if let Some(cost) = cost {
+            self.cost
+                .with_label_values(&[operation])
+                .observe(cost as f64);
+        }
         for code in error_codes {
             self.errors.with_label_values(&[code.as_str()]).inc();
         }

@@ -10,9 +10,13 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::db::{self, StatementCounter};
+use crate::graphql::metering::Metering;
+use crate::graphql::trusted_documents::TrustedDocuments;
 use crate::graphql::{self, pagination::PageLimits};
+use crate::http::client::ApiKeys;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
+use crate::rate_limit::{BucketPolicy, RateLimiter};
 use crate::seed::{self, Dataset};
 
 /// A built application, bound to its port and ready to serve.
@@ -47,8 +51,24 @@ impl Application {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,
         };
+        let limiter = (settings.rate_limit_capacity > 0).then(|| {
+            RateLimiter::new(
+                db.clone(),
+                BucketPolicy {
+                    capacity: settings.rate_limit_capacity,
+                    restore_rate: settings.rate_limit_restore_rate,
+                },
+            )
+        });
+        let trusted_documents = match &settings.trusted_documents {
+            Some(path) => {
+                let trusted = TrustedDocuments::from_file(path)?;
+                tracing::info!(documents = trusted.len(), "serving trusted documents only");
+                Some(trusted)
+            }
+            None => None,
+        };
         let documents = graphql::DocumentLimits {
-            max_complexity: settings.max_query_complexity,
             max_directives: settings.max_directives,
             production: settings.production,
             shape: graphql::limits::ShapeLimits {
@@ -57,6 +77,12 @@ impl Application {
                 max_aliases: settings.max_aliases,
                 max_root_fields: settings.max_root_fields,
             },
+            metering: Metering {
+                max_cost: settings.max_query_cost,
+                pages: limits,
+                limiter,
+            },
+            trusted_documents,
         };
         let schema = graphql::build_schema(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
@@ -69,6 +95,9 @@ impl Application {
             request_timeout,
             metrics,
             statements: statements.clone(),
+            api_keys: ApiKeys::parse(&settings.api_keys).context("invalid API_KEYS")?,
+            trust_forwarded_for: settings.trust_forwarded_for,
+            max_batch_operations: settings.max_batch_operations,
         };
         let router = http::router(
             state,
@@ -107,7 +136,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_domain;
 mod m20261122_000002_analytics;
+mod m20261122_000003_rate_limits;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_domain::Migration),
             Box::new(m20261122_000002_analytics::Migration),
+            Box::new(m20261122_000003_rate_limits::Migration),
         ]
     }
 }

@@ -10,9 +10,9 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables};
+use async_graphql::{Name, Positioned, ServerError, ServerResult, Variables};
 
-use crate::error::code;
+use crate::error::{code, request_error};
 
 /// Limits on the shape of a document.
 #[derive(Debug, Clone, Copy)]
@@ -34,11 +34,7 @@ impl ExtensionFactory for ShapeLimits {
 }
 
 fn too_complex(message: String) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code::QUERY_TOO_COMPLEX);
-    error.extensions = Some(extensions);
-    error
+    request_error(code::QUERY_TOO_COMPLEX, message)
 }
 
 fn aliases_in(selections: &SelectionSet) -> usize {

@@ -4,12 +4,14 @@
 pub mod analytics;
 pub mod common;
 pub mod contact;
+pub mod cost;
 pub mod enums;
 pub mod event;
 pub mod funding;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod metering;
 pub mod node;
 pub mod organisation;
 pub mod outcome;
@@ -18,6 +20,7 @@ pub mod place;
 pub mod project;
 pub mod scalars;
 pub mod source;
+pub mod trusted_documents;
 
 use async_graphql::extensions::apollo_persisted_queries::{
     ApolloPersistedQueries, LruCacheStorage,
@@ -48,19 +51,23 @@ const APQ_CACHE_SIZE: usize = 1024;
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Limits every document is checked against before it runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DocumentLimits {
-    /// Largest complexity (one point per selected field).
-    pub max_complexity: usize,
     /// Most directives on one field.
     pub max_directives: usize,
     /// Production mode: no introspection, no field suggestions in errors.
     pub production: bool,
-    /// Limits on length, aliases and root fields.
+    /// Limits on length, depth, aliases and root fields.
     pub shape: limits::ShapeLimits,
+    /// The cost limit per request and the rate limiter.
+    pub metering: metering::Metering,
+    /// When set, only these documents run; otherwise any document does, and clients may use
+    /// automatic persisted queries.
+    pub trusted_documents: Option<trusted_documents::TrustedDocuments>,
 }
 
-/// The schema, serving `db` with the given limits. Loaders and the viewer are added per request.
+/// The schema, serving `db` with the given limits. Loaders, the viewer and the client are added
+/// per request.
 pub fn build_schema(
     db: DatabaseConnection,
     pages: PageLimits,
@@ -69,15 +76,18 @@ pub fn build_schema(
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(pages)
-        .limit_complexity(documents.max_complexity)
         .limit_directives(documents.max_directives)
         .extension(documents.shape)
+        .extension(documents.metering);
+    builder = match documents.trusted_documents {
+        Some(trusted) => builder.extension(trusted),
         // Automatic persisted queries: clients may send a query's SHA-256 instead of its text
         // once the server has seen it. Each replica keeps its own cache; a miss just makes the
         // client send the text again.
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        None => builder.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
             APQ_CACHE_SIZE,
-        )));
+        ))),
+    };
     if documents.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -2,11 +2,15 @@
 //! the GraphiQL explorer), `GET /healthz` (the process is alive) and `GET /readyz` (the
 //! database answers).
 
+pub mod client;
+
+use std::net::SocketAddr;
+
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Response, ServerError};
-use async_graphql_axum::GraphQLRequest;
+use async_graphql::{BatchRequest, BatchResponse, Response, ServerError};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse};
@@ -20,7 +24,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Instrument;
 
 use crate::db::{self, StatementCounter};
-use crate::error::code;
+use crate::error::{code, request_error as graphql_error};
 use crate::graphql::ApiSchema;
 use crate::graphql::common::Viewer;
 use crate::graphql::loaders::Loaders;
@@ -39,6 +43,12 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Every SQL statement run, for the metrics.
     pub statements: StatementCounter,
+    /// Known API keys, to tell callers apart for rate limits.
+    pub api_keys: client::ApiKeys,
+    /// Take the caller's address from `X-Forwarded-For` (behind a trusted proxy only).
+    pub trust_forwarded_for: bool,
+    /// Most operations in one batched request.
+    pub max_batch_operations: usize,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413, and browsers may
@@ -73,14 +83,18 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers(
-            [header::CONTENT_TYPE, header::ACCEPT]
-                .into_iter()
-                .chain(
-                    PREFLIGHT_HEADERS
-                        .iter()
-                        .map(|h| header::HeaderName::from_static(h)),
-                )
-                .collect::<Vec<_>>(),
+            [
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::HeaderName::from_static(client::API_KEY_HEADER),
+            ]
+            .into_iter()
+            .chain(
+                PREFLIGHT_HEADERS
+                    .iter()
+                    .map(|h| header::HeaderName::from_static(h)),
+            )
+            .collect::<Vec<_>>(),
         )
 }
 
@@ -186,55 +200,93 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     }
 }
 
-async fn execute(
+/// Runs one GraphQL request for `caller`, within the request timeout, and records its metrics.
+async fn run_one(
     state: &AppState,
-    media: MediaType,
+    caller: &crate::rate_limit::Client,
     request: async_graphql::Request,
-) -> axum::response::Response {
+) -> Response {
     let has_persisted_hash = request.extensions.contains_key("persistedQuery");
     if request.query.trim().is_empty() && !has_persisted_hash {
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            media,
+        return Response::from_errors(vec![graphql_error(
             code::BAD_REQUEST,
             "the request has no query",
-        );
+        )]);
     }
     let request = request
         .data(Loaders::new(&state.db, state.loader_delay))
-        .data(Viewer::Anonymous);
+        .data(Viewer::Anonymous)
+        .data(caller.clone());
     let operation = operation_label(request.operation_name.as_deref()).to_owned();
     let span = tracing::info_span!("graphql", operation = %operation);
     let started = Instant::now();
     let execution = tokio::time::timeout(state.request_timeout, state.schema.execute(request));
     let mut response = match execution.instrument(span).await {
         Ok(response) => response,
-        Err(_) => {
-            let message = format!(
+        Err(_) => Response::from_errors(vec![graphql_error(
+            code::TIMEOUT,
+            format!(
                 "the request ran longer than {} ms and was stopped",
                 state.request_timeout.as_millis()
-            );
-            let mut error = ServerError::new(message, None);
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code::TIMEOUT);
-            Response::from_errors(vec![error])
-        }
+            ),
+        )]),
     };
     ensure_error_codes(&mut response);
-    let codes: Vec<String> = response
+    let codes: Vec<String> = response.errors.iter().filter_map(error_code_of).collect();
+    let cost = response
+        .extensions
+        .get("cost")
+        .and_then(|c| match c {
+            async_graphql::Value::Object(c) => c.get("requestedQueryCost"),
+            _ => None,
+        })
+        .and_then(|c| match c {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        });
+    state
+        .metrics
+        .observe(&operation, started.elapsed(), &codes, cost);
+    response
+}
+
+fn error_code_of(error: &ServerError) -> Option<String> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+fn has_code(response: &Response, wanted: &str) -> bool {
+    response
         .errors
         .iter()
-        .filter_map(|e| e.extensions.as_ref().and_then(|x| x.get("code")))
-        .map(|code| code.to_string().trim_matches('"').to_owned())
-        .collect();
-    state.metrics.observe(&operation, started.elapsed(), &codes);
+        .any(|e| error_code_of(e).as_deref() == Some(wanted))
+}
 
-    // A request error (the document did not parse or validate, or its variables did not fit)
-    // produced no data at all: the graphql-response media type reports it as 400 without `data`.
+/// The HTTP status of a single response: 429 when rate-limited; with the graphql-response media
+/// type, 400 for a request error (no data at all); otherwise 200.
+fn status_of(response: &Response, media: MediaType) -> StatusCode {
     let request_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-    let mut body = match serde_json::to_value(&response) {
+    if has_code(response, code::RATE_LIMITED) {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if request_failed
+        && (media == MediaType::GraphqlResponse || has_code(response, code::BAD_REQUEST))
+    {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// Serializes `body` with `status`, plus the headers the responses asked for (`Retry-After`).
+fn reply(
+    status: StatusCode,
+    media: MediaType,
+    body: Result<serde_json::Value, serde_json::Error>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let body = match body {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(%error, "cannot serialize a response");
@@ -246,26 +298,100 @@ async fn execute(
             );
         }
     };
-    let status = if request_failed && media == MediaType::GraphqlResponse {
-        if let Some(object) = body.as_object_mut() {
-            object.remove("data");
-        }
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    response.headers_mut().extend(headers);
+    response
+}
+
+/// Runs a single request or a batch and answers it.
+async fn execute(
+    state: &AppState,
+    media: MediaType,
+    caller: &crate::rate_limit::Client,
+    batch: BatchRequest,
+) -> axum::response::Response {
+    match batch {
+        BatchRequest::Single(request) => {
+            let mut response = run_one(state, caller, request).await;
+            let status = status_of(&response, media);
+            let headers = std::mem::take(&mut response.http_headers);
+            let mut body = serde_json::to_value(&response);
+            // A request error produced no data: the graphql-response media type leaves `data`
+            // out rather than sending null.
+            if status != StatusCode::OK
+                && let Ok(serde_json::Value::Object(object)) = &mut body
+            {
+                object.remove("data");
+            }
+            reply(status, media, body, headers)
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.is_empty() || requests.len() > state.max_batch_operations {
+                let message = format!(
+                    "a batch holds {} operations; between 1 and {} are allowed",
+                    requests.len(),
+                    state.max_batch_operations
+                );
+                return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
+            }
+            // One after another: a batch costs its client time, not the server parallelism.
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(run_one(state, caller, request).await);
+            }
+            let mut headers = HeaderMap::new();
+            for response in &mut responses {
+                headers.extend(std::mem::take(&mut response.http_headers));
+            }
+            let status = if responses.iter().all(|r| has_code(r, code::RATE_LIMITED)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::OK
+            };
+            let body = serde_json::to_value(BatchResponse::Batch(responses));
+            reply(status, media, body, headers)
+        }
+    }
+}
+
+/// The caller of `request`, unless it sent an unknown API key.
+fn caller_of(
+    state: &AppState,
+    request: &Request,
+) -> Result<crate::rate_limit::Client, client::UnknownApiKey> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    client::identify(
+        request.headers(),
+        peer,
+        &state.api_keys,
+        state.trust_forwarded_for,
+    )
+}
+
+fn unknown_api_key(media: MediaType) -> axum::response::Response {
+    request_error(
+        StatusCode::UNAUTHORIZED,
+        media,
+        code::UNAUTHENTICATED,
+        "the API key is not known; leave the header out to call without one",
+    )
 }
 
 async fn graphql_post(State(state): State<AppState>, request: Request) -> axum::response::Response {
     let media = MediaType::negotiate(request.headers());
-    match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
-        Ok(request) => execute(&state, media, request.into_inner()).await,
+    let Ok(caller) = caller_of(&state, &request) else {
+        return unknown_api_key(media);
+    };
+    match <GraphQLBatchRequest as FromRequest<AppState>>::from_request(request, &state).await {
+        Ok(batch) => execute(&state, media, &caller, batch.into_inner()).await,
         Err(rejection) => {
             let message = format!("the request body is not a GraphQL request: {}", rejection.0);
             request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
@@ -293,6 +419,9 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
         .into_response();
     }
     let media = MediaType::negotiate(request.headers());
+    let Ok(caller) = caller_of(&state, &request) else {
+        return unknown_api_key(media);
+    };
     let request =
         match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
             Ok(request) => request.into_inner(),
@@ -313,7 +442,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> axum::r
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, media, request).await
+    execute(&state, media, &caller, BatchRequest::Single(request)).await
 }
 
 /// Gives every error an `extensions.code`. Resolver errors carry theirs already; what is left

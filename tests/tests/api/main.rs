@@ -9,6 +9,7 @@ mod generator;
 mod helpers;
 mod hostile;
 mod limits;
+mod metering;
 mod nodes;
 mod outage;
 mod pagination;

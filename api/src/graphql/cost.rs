@@ -1,0 +1,190 @@
+//! The cost model: what a document may cost before it runs, computed from its shape alone (like
+//! GitHub's node limit), so a refused document never reaches the database.
+//!
+//! - Every selected field costs 1 each time it will be resolved.
+//! - A connection's selection is resolved once per requested item: its page size is `first` or
+//!   `last` (the larger when both are given), or the default page size when neither is.
+//! - A plain list (a relation without paging) is assumed to hold [`LIST_ESTIMATE`] items; its
+//!   items' selection is charged that many times. `nodes(ids:)` is charged per ID.
+//! - Multipliers nest: `projects(first: 50) { nodes { participations { organisation { name } } } }`
+//!   charges `organisation` 50 × 10 times.
+//!
+//! Fields the schema does not know cost nothing here; validation refuses them afterwards.
+
+use std::collections::HashMap;
+
+use async_graphql::Variables;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
+};
+use async_graphql::registry::{MetaTypeName, Registry};
+use async_graphql::{Name, Positioned, Value};
+
+use super::pagination::PageLimits;
+
+/// Items a list without paging is assumed to hold.
+pub const LIST_ESTIMATE: u64 = 10;
+
+/// Fragment spreads followed on one path at most; validation refuses cycles anyway.
+const MAX_FRAGMENT_NESTING: usize = 64;
+
+/// The cost of each operation of `document`, by operation name (`None` for an anonymous one).
+pub fn of_document(
+    registry: &Registry,
+    document: &ExecutableDocument,
+    variables: &Variables,
+    pages: PageLimits,
+) -> HashMap<Option<String>, u64> {
+    let walker = Walker {
+        registry,
+        fragments: &document.fragments,
+        variables,
+        pages,
+    };
+    let root = registry.query_type.as_str();
+    match &document.operations {
+        DocumentOperations::Single(operation) => HashMap::from([(
+            None,
+            walker.selection_set(root, &operation.node.selection_set.node, 1, &mut Vec::new()),
+        )]),
+        DocumentOperations::Multiple(operations) => operations
+            .iter()
+            .map(|(name, operation)| {
+                let cost = walker.selection_set(
+                    root,
+                    &operation.node.selection_set.node,
+                    1,
+                    &mut Vec::new(),
+                );
+                (Some(name.to_string()), cost)
+            })
+            .collect(),
+    }
+}
+
+struct Walker<'a> {
+    registry: &'a Registry,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    variables: &'a Variables,
+    pages: PageLimits,
+}
+
+impl<'a> Walker<'a> {
+    /// Cost of `selections` on a value of type `parent`, resolved `times` times.
+    fn selection_set(
+        &self,
+        parent: &str,
+        selections: &'a SelectionSet,
+        times: u64,
+        fragment_path: &mut Vec<&'a str>,
+    ) -> u64 {
+        selections
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => self.field(parent, &field.node, times, fragment_path),
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(parent, |c| c.node.on.node.as_str());
+                    self.selection_set(on, &fragment.node.selection_set.node, times, fragment_path)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let Some(fragment) = self.fragments.get(&spread.node.fragment_name.node) else {
+                        return 0;
+                    };
+                    if fragment_path.contains(&name) || fragment_path.len() >= MAX_FRAGMENT_NESTING
+                    {
+                        return 0;
+                    }
+                    fragment_path.push(name);
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    let cost = self.selection_set(
+                        on,
+                        &fragment.node.selection_set.node,
+                        times,
+                        fragment_path,
+                    );
+                    fragment_path.pop();
+                    cost
+                }
+            })
+            .fold(0, u64::saturating_add)
+    }
+
+    fn field(
+        &self,
+        parent: &str,
+        field: &'a Field,
+        times: u64,
+        fragment_path: &mut Vec<&'a str>,
+    ) -> u64 {
+        let Some(meta) = self
+            .registry
+            .types
+            .get(parent)
+            .and_then(|t| t.fields())
+            .and_then(|fields| fields.get(field.name.node.as_str()))
+        else {
+            return 0;
+        };
+        let child_type = MetaTypeName::concrete_typename(&meta.ty);
+        let items = if is_connection(child_type) {
+            self.page_size(field)
+        } else if field.name.node == "nodes" && parent == self.registry.query_type {
+            self.argument(field, "ids")
+                .map_or(LIST_ESTIMATE, |ids| match ids {
+                    Value::List(ids) => ids.len() as u64,
+                    _ => 1,
+                })
+        } else if MetaTypeName::create(&meta.ty).is_list() && !is_connection(parent) {
+            LIST_ESTIMATE
+        } else {
+            1
+        };
+        let children = self.selection_set(
+            child_type,
+            &field.selection_set.node,
+            times.saturating_mul(items),
+            fragment_path,
+        );
+        times.saturating_add(children)
+    }
+
+    /// The page a connection field asks for.
+    fn page_size(&self, field: &Field) -> u64 {
+        let requested = ["first", "last"]
+            .iter()
+            .filter_map(|name| match self.argument(field, name)? {
+                Value::Number(n) => n.as_i64(),
+                _ => None,
+            })
+            .max();
+        match requested {
+            Some(n) => u64::try_from(n).unwrap_or(0),
+            None => u64::from(self.pages.default_size),
+        }
+    }
+
+    /// An argument's value with variables filled in.
+    fn argument(&self, field: &Field, name: &str) -> Option<Value> {
+        let value = field.get_argument(name)?.node.clone();
+        value
+            .into_const_with(|variable| {
+                Ok::<_, std::convert::Infallible>(
+                    self.variables
+                        .get(&variable)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                )
+            })
+            .ok()
+    }
+}
+
+fn is_connection(type_name: &str) -> bool {
+    type_name.ends_with("Connection")
+}

@@ -1,0 +1,149 @@
+//! Rate limiting by query cost: each client (an API key, or else the client address) has a bucket
+//! of points that refills at a steady rate; a request is charged its cost before it runs and is
+//! refused when the bucket holds less than that.
+//!
+//! The buckets live in the database (`rate_limit_buckets`), so every replica serving the same
+//! database draws on the same bucket. One charge is one atomic upsert: the refill since the last
+//! charge, the check and the deduction happen in a single statement, so concurrent requests on
+//! several replicas cannot both spend the same points. The replicas' clocks are assumed to be in
+//! step (NTP); a clock behind by a second refills a bucket a second late, nothing worse.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Who a request is charged to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Client {
+    /// A caller that sent a known API key, by the key's name.
+    ApiKey(String),
+    /// A caller without a key, by its network address.
+    Address(String),
+}
+
+impl Client {
+    /// The bucket's key in `rate_limit_buckets`.
+    fn bucket_key(&self) -> String {
+        match self {
+            Self::ApiKey(name) => format!("key:{name}"),
+            Self::Address(address) => format!("ip:{address}"),
+        }
+    }
+}
+
+/// Size and refill rate of every client's bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketPolicy {
+    /// Points a full bucket holds.
+    pub capacity: u64,
+    /// Points added back per second.
+    pub restore_rate: u64,
+}
+
+/// Charges clients against their buckets in the database.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    db: DatabaseConnection,
+    policy: BucketPolicy,
+}
+
+/// The state of a client's bucket after a charge, as reported to the client.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThrottleStatus {
+    /// True when the request was charged and may run.
+    pub granted: bool,
+    /// Points a full bucket holds.
+    pub maximum_available: u64,
+    /// Points left after this request.
+    pub currently_available: u64,
+    /// Points added back per second.
+    pub restore_rate: u64,
+}
+
+impl ThrottleStatus {
+    /// How long until the bucket holds `cost` points again (zero when it already does).
+    pub fn wait_for(&self, cost: u64) -> Duration {
+        let missing = cost.saturating_sub(self.currently_available);
+        if missing == 0 || self.restore_rate == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_secs(missing.div_ceil(self.restore_rate))
+    }
+
+    /// Seconds until the bucket is full again.
+    pub fn seconds_until_full(&self) -> u64 {
+        let missing = self
+            .maximum_available
+            .saturating_sub(self.currently_available);
+        if self.restore_rate == 0 {
+            0
+        } else {
+            missing.div_ceil(self.restore_rate)
+        }
+    }
+}
+
+/// The stored points plus the refill since the last charge, capped at the capacity. `$2` is now
+/// (ms), `$3` the capacity and `$4` the points restored per millisecond. Columns are qualified:
+/// inside `ON CONFLICT` PostgreSQL could also read them as the row being inserted.
+const AVAILABLE: &str = "(CASE \
+     WHEN rate_limit_buckets.tokens + ($2 - rate_limit_buckets.refreshed_at_ms) * $4 > $3 THEN $3 \
+     ELSE rate_limit_buckets.tokens + ($2 - rate_limit_buckets.refreshed_at_ms) * $4 END)";
+
+impl RateLimiter {
+    pub fn new(db: DatabaseConnection, policy: BucketPolicy) -> Self {
+        Self { db, policy }
+    }
+
+    pub fn policy(&self) -> BucketPolicy {
+        self.policy
+    }
+
+    /// Charges `cost` points to `client` when its bucket holds that many; otherwise charges
+    /// nothing. Either way returns the bucket's state.
+    pub async fn charge(&self, client: &Client, cost: u64) -> ApiResult<ThrottleStatus> {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let capacity = self.policy.capacity as f64;
+        let per_ms = self.policy.restore_rate as f64 / 1000.0;
+        let cost_points = cost as f64;
+        let sql = format!(
+            "INSERT INTO rate_limit_buckets (client_key, tokens, refreshed_at_ms, granted) \
+             VALUES ($1, CASE WHEN $3 >= $5 THEN $3 - $5 ELSE $3 END, $2, $3 >= $5) \
+             ON CONFLICT (client_key) DO UPDATE SET \
+               tokens = CASE WHEN {AVAILABLE} >= $5 THEN {AVAILABLE} - $5 ELSE {AVAILABLE} END, \
+               granted = {AVAILABLE} >= $5, \
+               refreshed_at_ms = $2 \
+             RETURNING tokens, granted"
+        );
+        let statement = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            sql,
+            [
+                client.bucket_key().into(),
+                now_ms.into(),
+                capacity.into(),
+                per_ms.into(),
+                cost_points.into(),
+            ],
+        );
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await?
+            .ok_or(ApiError::Internal)?;
+        let tokens: f64 = row.try_get("", "tokens")?;
+        let granted: bool = row.try_get("", "granted")?;
+        Ok(ThrottleStatus {
+            granted,
+            maximum_available: self.policy.capacity,
+            // Whole points: what is left rounds down, so a client never plans on a point it
+            // does not have.
+            currently_available: tokens.max(0.0).floor() as u64,
+            restore_rate: self.policy.restore_rate,
+        })
+    }
+}

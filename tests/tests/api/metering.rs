@@ -1,0 +1,191 @@
+//! The cost model, rate limiting by cost (per API key or client address, shared by replicas
+//! through the database) and batched requests.
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use api::config::Settings;
+
+use crate::helpers::{TestApp, backends, fresh_database};
+
+const TEN_TITLES: &str = "{ projects(first: 10) { nodes { id title } } }";
+
+async fn post_with_key(app: &TestApp, key: Option<&str>, query: &str) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": query }));
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    request.send().await.expect("request sent")
+}
+
+#[tokio::test]
+async fn every_response_reports_the_cost_charged_by_page_size_and_nesting() {
+    for app in TestApp::all().await {
+        let body = app.post(TEN_TITLES, json!({})).await;
+        // projects 1, then per requested item: nodes, id and title.
+        assert_eq!(
+            body["extensions"]["cost"]["requestedQueryCost"], 31,
+            "[{}] {body:#}",
+            app.backend
+        );
+        let status = &body["extensions"]["cost"]["throttleStatus"];
+        assert_eq!(status["maximumAvailable"], 40_000);
+        assert_eq!(status["restoreRate"], 2_000);
+        let available = status["currentlyAvailable"].as_u64().expect("a number");
+        assert!((39_960..=39_969).contains(&available), "{status}");
+        assert_eq!(status["secondsUntilFull"], 1);
+
+        // A list without paging counts as ten items; a variable page size is read.
+        let nested = app
+            .post(
+                "query($n: Int) { projects(first: $n) { nodes { participations { role } } } }",
+                json!({ "n": 2 }),
+            )
+            .await;
+        assert_eq!(nested["extensions"]["cost"]["requestedQueryCost"], 25);
+        // Without first or last, the default page size (20) is charged.
+        let default_page = app.post("{ places { totalCount } }", json!({})).await;
+        assert_eq!(default_page["extensions"]["cost"]["requestedQueryCost"], 21);
+    }
+}
+
+#[tokio::test]
+async fn a_query_over_the_cost_limit_is_refused_before_touching_the_database() {
+    for app in TestApp::all().await {
+        let before = app.statements.get();
+        let body = app
+            .post(
+                "{ projects(first: 100) { nodes { participations { organisation { projects { key participations { role } } } } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("costs 122201 points"), "{message}");
+        assert_eq!(
+            app.statements.get(),
+            before,
+            "[{}] no statement",
+            app.backend
+        );
+    }
+}
+
+fn small_bucket(settings: &mut Settings) {
+    settings.rate_limit_capacity = 100;
+    settings.rate_limit_restore_rate = 1;
+    settings.api_keys = vec!["dashboard:dashboard-secret-0123".to_owned()];
+}
+
+#[tokio::test]
+async fn past_its_bucket_a_client_gets_rate_limited_with_retry_after() {
+    for app in TestApp::all_with(small_bucket).await {
+        for _ in 0..3 {
+            let response = post_with_key(&app, None, TEN_TITLES).await;
+            assert_eq!(response.status(), 200, "[{}]", app.backend);
+        }
+        let response = post_with_key(&app, None, TEN_TITLES).await;
+        assert_eq!(response.status(), 429, "[{}]", app.backend);
+        let retry_after: u64 = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("a Retry-After header in seconds");
+        // About 7 points are left and 31 are needed, at 1 point a second.
+        assert!((21..=24).contains(&retry_after), "{retry_after}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        assert_eq!(
+            body["errors"][0]["extensions"]["retryAfterSeconds"],
+            retry_after
+        );
+        let left = body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+            .as_u64()
+            .expect("a number");
+        assert!((7..=9).contains(&left), "{left}");
+        assert!(body.get("data").is_none(), "{body:#}");
+
+        // A known API key has a bucket of its own; an unknown one is refused.
+        let keyed = post_with_key(&app, Some("dashboard-secret-0123"), TEN_TITLES).await;
+        assert_eq!(keyed.status(), 200);
+        let keyed: Value = keyed.json().await.expect("JSON");
+        assert_eq!(
+            keyed["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
+            69
+        );
+        let unknown = post_with_key(&app, Some("guessed-secret-000000"), TEN_TITLES).await;
+        assert_eq!(unknown.status(), 401);
+        let unknown: Value = unknown.json().await.expect("JSON");
+        assert_eq!(
+            unknown["errors"][0]["extensions"]["code"],
+            "UNAUTHENTICATED"
+        );
+    }
+}
+
+#[tokio::test]
+async fn replicas_on_one_database_share_each_clients_bucket() {
+    for backend in backends() {
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let mut settings = Settings::for_database(url, 0);
+        small_bucket(&mut settings);
+        let first = TestApp::start(backend, settings.clone(), dir).await;
+        let second = TestApp::start(backend, settings, TempDir::new().expect("dir")).await;
+        for replica in [&first, &second, &first] {
+            let response = post_with_key(replica, None, TEN_TITLES).await;
+            assert_eq!(response.status(), 200, "[{backend}]");
+        }
+        let response = post_with_key(&second, None, TEN_TITLES).await;
+        assert_eq!(
+            response.status(),
+            429,
+            "[{backend}] the second replica sees what the first charged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn batches_run_each_operation_up_to_the_configured_count() {
+    for app in TestApp::all().await {
+        let batch = json!([
+            { "query": "{ projects { totalCount } }" },
+            { "query": "{ organisations(first: 1) { nodes { name } } }" }
+        ]);
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&batch)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body[0]["data"]["projects"]["totalCount"], 5, "{body:#}");
+        assert_eq!(
+            body[1]["data"]["organisations"]["nodes"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        assert!(body[1]["extensions"]["cost"]["requestedQueryCost"].is_number());
+
+        let too_many: Vec<Value> = (0..11)
+            .map(|_| json!({ "query": "{ projects { totalCount } }" }))
+            .collect();
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&too_many)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+}
