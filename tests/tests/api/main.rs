@@ -19,3 +19,4 @@ mod schema;
 mod seed_facts;
 mod startup;
 mod statements;
+mod trusted_documents;
