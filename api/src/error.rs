@@ -76,15 +76,38 @@ impl ApiError {
     }
 }
 
+/// True when `error` means the database cannot be reached or is going away, rather than that a
+/// statement failed: no connection within the pool's acquire timeout, a broken connection, or
+/// the server refusing work (SQLSTATE classes 08, connection exception, and 57P, shutting down).
+fn is_outage(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            match cause.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Protocol(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(database) => database
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        match error {
-            // No connection could be had within the pool's acquire timeout, or it broke.
-            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
-                tracing::warn!(%error, "database unavailable");
-                Self::Unavailable
-            }
-            other => Self::Database(Arc::new(other)),
+        if is_outage(&error) {
+            tracing::warn!(%error, "database unavailable");
+            Self::Unavailable
+        } else {
+            Self::Database(Arc::new(error))
         }
     }
 }
