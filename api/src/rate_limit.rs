@@ -104,9 +104,7 @@ impl RateLimiter {
     /// Charges `cost` points to `client` when its bucket holds that many; otherwise charges
     /// nothing. Either way returns the bucket's state.
     pub async fn charge(&self, client: &Client, cost: u64) -> ApiResult<ThrottleStatus> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now_ms = now_ms();
         let capacity = self.policy.capacity as f64;
         let per_ms = self.policy.restore_rate as f64 / 1000.0;
         let cost_points = cost as f64;
@@ -146,4 +144,43 @@ impl RateLimiter {
             restore_rate: self.policy.restore_rate,
         })
     }
+
+    /// Deletes the buckets that have refilled completely by `now_ms`: a missing bucket is a
+    /// full one, so this changes no client's limit and keeps the table to recent callers.
+    /// Returns how many were deleted.
+    pub async fn forget_full_buckets(&self, now_ms: i64) -> ApiResult<u64> {
+        let refill_ms = if self.policy.restore_rate == 0 {
+            return Ok(0);
+        } else {
+            i64::try_from(self.policy.capacity.saturating_mul(1000) / self.policy.restore_rate)
+                .unwrap_or(i64::MAX)
+        };
+        let statement = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "DELETE FROM rate_limit_buckets WHERE refreshed_at_ms < $1",
+            [now_ms.saturating_sub(refill_ms).into()],
+        );
+        Ok(self.db.execute_raw(statement).await?.rows_affected())
+    }
+
+    /// Every `period`, forgets the buckets that are full again; runs until it is aborted.
+    pub async fn forget_full_buckets_every(self, period: Duration) {
+        // The first run waits a whole period: nothing is stale at start-up.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            ticks.tick().await;
+            match self.forget_full_buckets(now_ms()).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "forgot full rate-limit buckets"),
+                Err(error) => tracing::warn!(code = error.code(), "cannot forget full buckets"),
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -19,12 +19,16 @@ use crate::metrics::Metrics;
 use crate::rate_limit::{BucketPolicy, RateLimiter};
 use crate::seed::{self, Dataset};
 
+/// How often buckets that have refilled completely are deleted.
+const FORGET_BUCKETS_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: DatabaseConnection,
     statements: StatementCounter,
+    limiter: Option<RateLimiter>,
 }
 
 impl Application {
@@ -60,6 +64,7 @@ impl Application {
                 },
             )
         });
+
         let trusted_documents = match &settings.trusted_documents {
             Some(path) => {
                 let trusted = TrustedDocuments::from_file(path)?;
@@ -80,7 +85,7 @@ impl Application {
             metering: Metering {
                 max_cost: settings.max_query_cost,
                 pages: limits,
-                limiter,
+                limiter: limiter.clone(),
             },
             trusted_documents,
         };
@@ -113,6 +118,7 @@ impl Application {
             router,
             db,
             statements,
+            limiter,
         })
     }
 
@@ -136,12 +142,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let janitor = self
+            .limiter
+            .map(|limiter| tokio::spawn(limiter.forget_full_buckets_every(FORGET_BUCKETS_PERIOD)));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(janitor) = janitor {
+            janitor.abort();
+        }
+        served
     }
 }
 

@@ -9,7 +9,9 @@
 //! - Multipliers nest: `projects(first: 50) { nodes { participations { organisation { name } } } }`
 //!   charges `organisation` 50 × 10 times.
 //!
-//! Fields the schema does not know cost nothing here; validation refuses them afterwards.
+//! Introspection fields (`__schema`, `__type`, `__typename`) cost nothing: they read the schema,
+//! not the database. Fields the schema does not know cost nothing here either; validation
+//! refuses them afterwards.
 
 use std::collections::HashMap;
 
@@ -122,6 +124,10 @@ impl<'a> Walker<'a> {
         times: u64,
         fragment_path: &mut Vec<&'a str>,
     ) -> u64 {
+        // Introspection reads the schema, not the database, and explorers need all of it.
+        if field.name.node.starts_with("__") {
+            return 0;
+        }
         let Some(meta) = self
             .registry
             .types

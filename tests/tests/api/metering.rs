@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use api::config::Settings;
+use api::rate_limit::{BucketPolicy, RateLimiter};
 
 use crate::helpers::{TestApp, backends, fresh_database};
 
@@ -187,5 +188,40 @@ async fn batches_run_each_operation_up_to_the_configured_count() {
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.expect("JSON");
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+}
+
+#[tokio::test]
+async fn buckets_that_have_refilled_are_forgotten_and_start_full_again() {
+    for app in TestApp::all_with(small_bucket).await {
+        post_with_key(&app, None, TEN_TITLES).await;
+        let limiter = RateLimiter::new(
+            app.db.clone(),
+            BucketPolicy {
+                capacity: 100,
+                restore_rate: 1,
+            },
+        );
+        let now = api::rate_limit::now_ms();
+        assert_eq!(
+            limiter.forget_full_buckets(now).await.ok(),
+            Some(0),
+            "[{}] a bucket still refilling stays",
+            app.backend
+        );
+        // 100 points at 1 a second are back after 100 s.
+        assert_eq!(
+            limiter.forget_full_buckets(now + 101_000).await.ok(),
+            Some(1)
+        );
+        let body: Value = post_with_key(&app, None, TEN_TITLES)
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(
+            body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
+            69
+        );
     }
 }
