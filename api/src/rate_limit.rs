@@ -149,12 +149,16 @@ impl RateLimiter {
     /// full one, so this changes no client's limit and keeps the table to recent callers.
     /// Returns how many were deleted.
     pub async fn forget_full_buckets(&self, now_ms: i64) -> ApiResult<u64> {
-        let refill_ms = if self.policy.restore_rate == 0 {
+        // Without a restore rate no bucket ever refills, so none may be forgotten.
+        let Some(refill_ms) = self
+            .policy
+            .capacity
+            .saturating_mul(1000)
+            .checked_div(self.policy.restore_rate)
+        else {
             return Ok(0);
-        } else {
-            i64::try_from(self.policy.capacity.saturating_mul(1000) / self.policy.restore_rate)
-                .unwrap_or(i64::MAX)
         };
+        let refill_ms = i64::try_from(refill_ms).unwrap_or(i64::MAX);
         let statement = Statement::from_sql_and_values(
             self.db.get_database_backend(),
             "DELETE FROM rate_limit_buckets WHERE refreshed_at_ms < $1",
