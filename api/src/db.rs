@@ -30,7 +30,17 @@ pub async fn connect(
         // While the database is down, a request waits at most this long for a connection and
         // then answers SERVICE_UNAVAILABLE; the pool reconnects by itself when it is back.
         .acquire_timeout(Duration::from_millis(800))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // SQLite as a server database: write-ahead logging lets readers go on while a request
+        // writes (every request charges its rate-limit bucket), and with WAL, NORMAL
+        // synchronisation stays durable against crashes of the process while not syncing the
+        // disk on every commit. Writers queue for up to 5 s instead of failing at once.
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let hook = counter.0.clone();

@@ -1,6 +1,10 @@
 //! Rate-limit buckets, kept in the database so every replica of the API draws on the same bucket
 //! for a client. One row per client: the points left when it was last charged, when that was,
 //! and whether that last charge was granted.
+//!
+//! On PostgreSQL the table is UNLOGGED: a bucket is soft state, and skipping the write-ahead log
+//! takes the per-request charge off the commit path. After a crash the table comes back empty,
+//! which means every bucket is full again.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -21,7 +25,14 @@ impl MigrationTrait for Migration {
                     .col(boolean("granted"))
                     .to_owned(),
             )
-            .await
+            .await?;
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE rate_limit_buckets SET UNLOGGED")
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -6,6 +6,7 @@ use tempfile::TempDir;
 
 use api::config::Settings;
 use api::rate_limit::{BucketPolicy, RateLimiter};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::helpers::{TestApp, backends, fresh_database};
 
@@ -223,5 +224,25 @@ async fn buckets_that_have_refilled_are_forgotten_and_start_full_again() {
             body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
             69
         );
+    }
+}
+
+#[tokio::test]
+async fn on_postgresql_the_buckets_skip_the_write_ahead_log() {
+    for app in TestApp::all().await {
+        if app.backend != "postgres" {
+            continue;
+        }
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT relpersistence::text AS persistence FROM pg_class WHERE relname = 'rate_limit_buckets'",
+            ))
+            .await
+            .expect("catalog query")
+            .expect("the table exists");
+        let persistence: String = row.try_get("", "persistence").expect("a text");
+        assert_eq!(persistence, "u", "rate_limit_buckets is UNLOGGED");
     }
 }
