@@ -78,6 +78,10 @@ fn corpus() -> Vec<(&'static str, Body)> {
         ),
         ("megabyte string literal", Body::Json(json!({ "query": format!("{{ projects(filter: {{ text: \"{}\" }}) {{ totalCount }} }}", "y".repeat(1_000_000)) }))),
         ("batch of 1,000 operations", Body::Json(json!(batch))),
+        (
+            "nested pages and lists multiplying",
+            Body::Json(json!({ "query": "{ projects(first: 100) { nodes { participations { organisation { projects { participations { organisation { name } } } } } } } }" })),
+        ),
     ]
 }
 
