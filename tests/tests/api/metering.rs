@@ -12,15 +12,20 @@ use crate::helpers::{TestApp, backends, fresh_database};
 
 const TEN_TITLES: &str = "{ projects(first: 10) { nodes { id title } } }";
 
-async fn post_with_key(app: &TestApp, key: Option<&str>, query: &str) -> reqwest::Response {
+/// Posts `body` (one request or a batch), with an API key when one is given.
+async fn post_body(app: &TestApp, key: Option<&str>, body: &Value) -> reqwest::Response {
     let mut request = app
         .client
         .post(format!("{}/graphql", app.address))
-        .json(&json!({ "query": query }));
+        .json(body);
     if let Some(key) = key {
         request = request.header("x-api-key", key);
     }
     request.send().await.expect("request sent")
+}
+
+async fn post_with_key(app: &TestApp, key: Option<&str>, query: &str) -> reqwest::Response {
+    post_body(app, key, &json!({ "query": query })).await
 }
 
 #[tokio::test]
@@ -158,13 +163,7 @@ async fn batches_run_each_operation_up_to_the_configured_count() {
             { "query": "{ projects { totalCount } }" },
             { "query": "{ organisations(first: 1) { nodes { name } } }" }
         ]);
-        let response = app
-            .client
-            .post(format!("{}/graphql", app.address))
-            .json(&batch)
-            .send()
-            .await
-            .expect("sent");
+        let response = post_body(&app, None, &batch).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.expect("JSON");
         assert_eq!(body[0]["data"]["projects"]["totalCount"], 5, "{body:#}");
@@ -179,13 +178,7 @@ async fn batches_run_each_operation_up_to_the_configured_count() {
         let too_many: Vec<Value> = (0..11)
             .map(|_| json!({ "query": "{ projects { totalCount } }" }))
             .collect();
-        let response = app
-            .client
-            .post(format!("{}/graphql", app.address))
-            .json(&too_many)
-            .send()
-            .await
-            .expect("sent");
+        let response = post_body(&app, None, &json!(too_many)).await;
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.expect("JSON");
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
