@@ -1,7 +1,8 @@
-//! Metering of every request: its cost is computed from the parsed document ([`super::cost`]),
-//! refused above the per-request maximum, and charged to the client's bucket
-//! ([`crate::rate_limit`]) just before it runs. Every response that got that far reports the cost
-//! and the bucket in `extensions.cost`, in the shape Shopify's throttle status made familiar:
+//! Metering of every request: its cost is computed from the parsed document ([`super::cost`]);
+//! the operation that runs is refused above the per-request maximum, and otherwise charged to
+//! the client's bucket ([`crate::rate_limit`]) just before it runs. Every response that got that
+//! far reports the cost and the bucket in `extensions.cost`, in the shape Shopify's throttle
+//! status made familiar:
 //!
 //! ```json
 //! { "requestedQueryCost": 301,
@@ -100,25 +101,12 @@ impl Extension for MeteredRequest {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let costs = cost::of_document(
+        self.state().costs = cost::of_document(
             &ctx.schema_env.registry,
             &document,
             variables,
             self.metering.pages,
         );
-        if let Some(highest) = costs.values().copied().max()
-            && highest > self.metering.max_cost
-        {
-            return Err(request_error(
-                code::QUERY_TOO_COMPLEX,
-                format!(
-                    "the query costs {highest} points; at most {} are allowed per request \
-                     (ask for smaller pages or fewer nested lists)",
-                    self.metering.max_cost
-                ),
-            ));
-        }
-        self.state().costs = costs;
         Ok(document)
     }
 
@@ -128,8 +116,20 @@ impl Extension for MeteredRequest {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        // Checked here rather than at parse time so that only the operation that runs counts;
+        // validation in between touches no data either.
         let cost = self.cost_of(operation_name);
         self.state().cost = Some(cost);
+        if cost > self.metering.max_cost {
+            return Response::from_errors(vec![request_error(
+                code::QUERY_TOO_COMPLEX,
+                format!(
+                    "the query costs {cost} points; at most {} are allowed per request \
+                     (ask for smaller pages or fewer nested lists)",
+                    self.metering.max_cost
+                ),
+            )]);
+        }
         if let (Some(limiter), Some(client)) = (&self.metering.limiter, ctx.data_opt::<Client>()) {
             let throttle = match limiter.charge(client, cost).await {
                 Ok(throttle) => throttle,

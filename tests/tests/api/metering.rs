@@ -72,11 +72,36 @@ async fn a_query_over_the_cost_limit_is_refused_before_touching_the_database() {
         assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains("costs 122201 points"), "{message}");
+        assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 122_201);
         assert_eq!(
             app.statements.get(),
             before,
             "[{}] no statement",
             app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_operation_that_runs_is_held_to_the_cost_limit() {
+    for app in TestApp::all().await {
+        let document = "query Cheap { projects { totalCount } } \
+            query Costly { projects(first: 100) { nodes { participations { organisation { projects { key participations { role } } } } } } }";
+        let run = |operation: &'static str| {
+            let body = json!({ "query": document, "operationName": operation });
+            let app = &app;
+            async move { post_body(app, None, &body).await }
+        };
+        let cheap: Value = run("Cheap").await.json().await.expect("JSON");
+        assert_eq!(
+            cheap["data"]["projects"]["totalCount"], 5,
+            "[{}] {cheap:#}",
+            app.backend
+        );
+        let costly: Value = run("Costly").await.json().await.expect("JSON");
+        assert_eq!(
+            costly["errors"][0]["extensions"]["code"],
+            "QUERY_TOO_COMPLEX"
         );
     }
 }
