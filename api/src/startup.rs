@@ -55,6 +55,14 @@ impl Application {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,
         };
+        anyhow::ensure!(
+            settings.rate_limit_capacity == 0
+                || settings.rate_limit_capacity >= settings.max_query_cost,
+            "RATE_LIMIT_CAPACITY ({}) must be at least MAX_QUERY_COST ({}), or a query within \
+             the cost limit could never run",
+            settings.rate_limit_capacity,
+            settings.max_query_cost
+        );
         let limiter = (settings.rate_limit_capacity > 0).then(|| {
             RateLimiter::new(
                 db.clone(),

@@ -133,7 +133,7 @@ impl Extension for MeteredRequest {
         if let (Some(limiter), Some(client)) = (&self.metering.limiter, ctx.data_opt::<Client>()) {
             let throttle = match limiter.charge(client, cost).await {
                 Ok(throttle) => throttle,
-                Err(error) => return Response::from_errors(vec![unavailable(&error)]),
+                Err(error) => return Response::from_errors(vec![as_request_error(&error)]),
             };
             self.state().throttle = Some(throttle);
             if !throttle.granted {
@@ -144,7 +144,8 @@ impl Extension for MeteredRequest {
     }
 }
 
-fn unavailable(error: &ApiError) -> async_graphql::ServerError {
+/// A failed charge (the database is unreachable, say) as the request's one error.
+fn as_request_error(error: &ApiError) -> async_graphql::ServerError {
     request_error(error.code(), error.message())
 }
 

@@ -108,6 +108,7 @@ async fn only_the_operation_that_runs_is_held_to_the_cost_limit() {
 
 fn small_bucket(settings: &mut Settings) {
     settings.rate_limit_capacity = 100;
+    settings.max_query_cost = 100;
     settings.rate_limit_restore_rate = 1;
     settings.api_keys = vec!["dashboard:dashboard-secret-0123".to_owned()];
 }
@@ -263,4 +264,19 @@ async fn on_postgresql_the_buckets_skip_the_write_ahead_log() {
         let persistence: String = row.try_get("", "persistence").expect("a text");
         assert_eq!(persistence, "u", "rate_limit_buckets is UNLOGGED");
     }
+}
+
+#[tokio::test]
+async fn a_bucket_smaller_than_the_cost_limit_stops_start_up() {
+    let dir = TempDir::new().expect("temp dir");
+    let mut settings = Settings::for_database(fresh_database("sqlite", dir.path()).await, 0);
+    settings.rate_limit_capacity = 1_000;
+    let error = api::startup::Application::build(&settings)
+        .await
+        .err()
+        .expect("start-up fails");
+    assert!(
+        format!("{error:#}").contains("must be at least MAX_QUERY_COST"),
+        "{error:#}"
+    );
 }
