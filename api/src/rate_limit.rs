@@ -74,14 +74,7 @@ impl ThrottleStatus {
 
     /// Seconds until the bucket is full again.
     pub fn seconds_until_full(&self) -> u64 {
-        let missing = self
-            .maximum_available
-            .saturating_sub(self.currently_available);
-        if self.restore_rate == 0 {
-            0
-        } else {
-            missing.div_ceil(self.restore_rate)
-        }
+        self.wait_for(self.maximum_available).as_secs()
     }
 }
 

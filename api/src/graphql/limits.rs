@@ -33,7 +33,8 @@ impl ExtensionFactory for ShapeLimits {
     }
 }
 
-fn too_complex(message: String) -> ServerError {
+/// A document refused for its size or shape.
+pub fn too_complex(message: String) -> ServerError {
     request_error(code::QUERY_TOO_COMPLEX, message)
 }
 

@@ -22,6 +22,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerResult, Value, Variables};
 
 use super::cost;
+use super::limits::too_complex;
 use super::pagination::PageLimits;
 use crate::error::{ApiError, code, request_error};
 use crate::rate_limit::{Client, RateLimiter, ThrottleStatus};
@@ -88,7 +89,7 @@ impl Extension for MeteredRequest {
         if let Some(cost) = state.cost {
             response
                 .extensions
-                .insert("cost".to_owned(), cost_report(cost, state.throttle));
+                .insert(COST_EXTENSION.to_owned(), cost_report(cost, state.throttle));
         }
         response
     }
@@ -121,14 +122,11 @@ impl Extension for MeteredRequest {
         let cost = self.cost_of(operation_name);
         self.state().cost = Some(cost);
         if cost > self.metering.max_cost {
-            return Response::from_errors(vec![request_error(
-                code::QUERY_TOO_COMPLEX,
-                format!(
-                    "the query costs {cost} points; at most {} are allowed per request \
-                     (ask for smaller pages or fewer nested lists)",
-                    self.metering.max_cost
-                ),
-            )]);
+            return Response::from_errors(vec![too_complex(format!(
+                "the query costs {cost} points; at most {} are allowed per request \
+                 (ask for smaller pages or fewer nested lists)",
+                self.metering.max_cost
+            ))]);
         }
         if let (Some(limiter), Some(client)) = (&self.metering.limiter, ctx.data_opt::<Client>()) {
             let throttle = match limiter.charge(client, cost).await {
@@ -170,12 +168,23 @@ fn rate_limited(cost: u64, throttle: &ThrottleStatus) -> Response {
     response
 }
 
+/// The cost a response reports in `extensions.cost`, when it got far enough to be measured.
+pub fn reported_cost(response: &Response) -> Option<u64> {
+    let Value::Object(report) = response.extensions.get(COST_EXTENSION)? else {
+        return None;
+    };
+    match report.get(REQUESTED_COST)? {
+        Value::Number(cost) => cost.as_u64(),
+        _ => None,
+    }
+}
+
+const COST_EXTENSION: &str = "cost";
+const REQUESTED_COST: &str = "requestedQueryCost";
+
 fn cost_report(cost: u64, throttle: Option<ThrottleStatus>) -> Value {
     let mut report = async_graphql::indexmap::IndexMap::new();
-    report.insert(
-        async_graphql::Name::new("requestedQueryCost"),
-        Value::from(cost),
-    );
+    report.insert(async_graphql::Name::new(REQUESTED_COST), Value::from(cost));
     if let Some(throttle) = throttle {
         let mut status = async_graphql::indexmap::IndexMap::new();
         for (name, value) in [

@@ -233,17 +233,7 @@ async fn run_one(
     };
     ensure_error_codes(&mut response);
     let codes: Vec<String> = response.errors.iter().filter_map(error_code_of).collect();
-    let cost = response
-        .extensions
-        .get("cost")
-        .and_then(|c| match c {
-            async_graphql::Value::Object(c) => c.get("requestedQueryCost"),
-            _ => None,
-        })
-        .and_then(|c| match c {
-            async_graphql::Value::Number(n) => n.as_u64(),
-            _ => None,
-        });
+    let cost = crate::graphql::metering::reported_cost(&response);
     state
         .metrics
         .observe(&operation, started.elapsed(), &codes, cost);
