@@ -155,6 +155,15 @@ impl TestApp {
     }
 }
 
+/// The whole error chain with which start-up refuses `settings`; panics when it starts.
+pub async fn start_up_error(settings: &Settings) -> String {
+    let error = Application::build(settings)
+        .await
+        .err()
+        .expect("start-up fails");
+    format!("{error:#}")
+}
+
 /// The `id` of the node of `connection` whose `field` equals `value`.
 pub fn id_where(connection: &Value, field: &str, value: &str) -> String {
     connection["nodes"]

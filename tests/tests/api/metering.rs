@@ -8,7 +8,7 @@ use api::config::Settings;
 use api::rate_limit::{BucketPolicy, RateLimiter};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::helpers::{TestApp, backends, fresh_database};
+use crate::helpers::{TestApp, backends, fresh_database, start_up_error};
 
 const TEN_TITLES: &str = "{ projects(first: 10) { nodes { id title } } }";
 
@@ -271,12 +271,6 @@ async fn a_bucket_smaller_than_the_cost_limit_stops_start_up() {
     let dir = TempDir::new().expect("temp dir");
     let mut settings = Settings::for_database(fresh_database("sqlite", dir.path()).await, 0);
     settings.rate_limit_capacity = 1_000;
-    let error = api::startup::Application::build(&settings)
-        .await
-        .err()
-        .expect("start-up fails");
-    assert!(
-        format!("{error:#}").contains("must be at least MAX_QUERY_COST"),
-        "{error:#}"
-    );
+    let error = start_up_error(&settings).await;
+    assert!(error.contains("must be at least MAX_QUERY_COST"), "{error}");
 }

@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::helpers::{TestApp, backends, fresh_database};
+use crate::helpers::{TestApp, backends, fresh_database, start_up_error};
 
 #[tokio::test]
 async fn a_second_start_on_the_same_database_loads_nothing_twice() {
@@ -92,13 +92,10 @@ async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() 
         let url = fresh_database(backend, dir.path()).await;
         let mut settings = Settings::for_database(url.clone(), 0);
         settings.seed_dir = Some(data.path().to_owned());
-        let error = api::startup::Application::build(&settings)
-            .await
-            .err()
-            .expect("start-up fails");
+        let error = start_up_error(&settings).await;
         assert!(
-            format!("{error:#}").contains("unknown organisation `no-such-organisation`"),
-            "[{backend}] {error:#}"
+            error.contains("unknown organisation `no-such-organisation`"),
+            "[{backend}] {error}"
         );
         let (db, _) = api::db::connect(&url, 1).await.expect("connect");
         assert_eq!(

@@ -3,12 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use api::config::Settings;
-use api::startup::Application;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, start_up_error};
 
 const REGISTERED: &str = "query ProjectCount { projects { totalCount } }";
 
@@ -96,12 +95,6 @@ async fn a_manifest_whose_hash_does_not_match_its_document_stops_start_up() {
         0,
     );
     settings.trusted_documents = Some(manifest);
-    let error = Application::build(&settings)
-        .await
-        .err()
-        .expect("start-up fails");
-    assert!(
-        format!("{error:#}").contains("has another SHA-256"),
-        "{error:#}"
-    );
+    let error = start_up_error(&settings).await;
+    assert!(error.contains("has another SHA-256"), "{error}");
 }
