@@ -1,27 +1,21 @@
 //! The Partnership Graph API: a GraphQL server over cross-border partnership projects.
 //!
-//! - [`config`]: typed settings read from the environment (and command-line flags).
-//! - [`startup`]: builds the application (database, migrations, seed, router) and serves it.
-//! - [`db`]: connecting, migrating and counting SQL statements.
-//! - [`seed`]: the curated seed dataset format and its loader.
-//! - [`generate`]: synthetic data at scale for benchmarks.
-//! - [`derived`]: data kept for analytics (programme closure, yearly shares of funding).
-//! - [`graphql`]: the schema, one module per domain area, with per-request DataLoaders.
-//! - [`http`]: the axum routes: GraphQL, the explorer and the health probes.
-//! - [`metrics`]: Prometheus metrics at `/metrics`.
-//! - [`rate_limit`]: cost buckets per client, shared by replicas through the database.
-//! - [`error`]: the one error type resolvers return, with its `extensions.code`.
+//! The layers, each depending only on those below it:
+//! - [`http`]: the axum routes: GraphQL transport, response shaping, CSRF, probes, metrics.
+//! - [`graphql`]: the schema, thin: types, filter inputs, root fields, request extensions.
+//! - [`store`]: all database access: rows, filters, keyset pages, loaders, analytics SQL,
+//!   derived tables, rate-limit buckets.
+//! - [`domain`]: the rules, with no database and no GraphQL.
+//!
+//! Beside them: [`config`] (typed settings), [`startup`] (builds and serves the application),
+//! [`seed`] (the curated dataset and the synthetic data generator) and [`error`] (the one
+//! error type, with its `extensions.code`).
 
 pub mod config;
-pub mod db;
-pub mod derived;
+pub mod domain;
 pub mod error;
-pub mod generate;
 pub mod graphql;
 pub mod http;
-pub mod metrics;
-pub mod money;
-pub mod rate_limit;
-pub mod search;
 pub mod seed;
 pub mod startup;
+pub mod store;

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use api::config::Settings;
-use api::generate::GenerateOptions;
+use api::seed::generate::GenerateOptions;
 use api::startup::{Application, shutdown_signal};
 
 /// The Partnership Graph API server.
@@ -42,9 +42,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Generate(options)) = &cli.command {
         let started = std::time::Instant::now();
         let url = &cli.settings.database_url;
-        let (db, _) = api::db::connect(url, cli.settings.database_max_connections).await?;
-        api::db::migrate(&db).await?;
-        api::generate::generate(&db, options).await?;
+        let (db, _) =
+            api::store::database::connect(url, cli.settings.database_max_connections).await?;
+        api::store::database::migrate(&db).await?;
+        api::seed::generate::generate(&db, options).await?;
         let seconds = started.elapsed().as_secs_f64();
         tracing::info!(
             projects = options.projects,

@@ -9,15 +9,16 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::db::{self, StatementCounter};
-use crate::graphql::metering::Metering;
-use crate::graphql::trusted_documents::TrustedDocuments;
-use crate::graphql::{self, pagination::PageLimits};
+use crate::graphql::extensions::metering::Metering;
+use crate::graphql::extensions::trusted_documents::TrustedDocuments;
+use crate::graphql::{self, extensions::limits::ShapeLimits};
 use crate::http::client::ApiKeys;
+use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
-use crate::metrics::Metrics;
-use crate::rate_limit::{BucketPolicy, RateLimiter};
 use crate::seed::{self, Dataset};
+use crate::store::database::{self as db, StatementCounter};
+use crate::store::page::PageLimits;
+use crate::store::rate_limits::{BucketPolicy, RateLimiter};
 
 /// How often buckets that have refilled completely are deleted.
 const FORGET_BUCKETS_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
@@ -48,7 +49,7 @@ impl Application {
                 tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
             }
         }
-        crate::derived::refresh(&db)
+        crate::store::derived::refresh(&db)
             .await
             .context("cannot refresh derived analytics data")?;
         let limits = PageLimits {
@@ -84,7 +85,7 @@ impl Application {
         let documents = graphql::DocumentLimits {
             max_directives: settings.max_directives,
             production: settings.production,
-            shape: graphql::limits::ShapeLimits {
+            shape: ShapeLimits {
                 max_document_bytes: settings.max_document_bytes,
                 max_depth: settings.max_query_depth,
                 max_aliases: settings.max_aliases,

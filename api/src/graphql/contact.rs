@@ -1,19 +1,20 @@
 //! Contact people. Their email and phone are personal data: anonymous callers never see them.
 
 use async_graphql::{Context, ID, Object, Result};
-use entity::contact;
 use entity::enums::RecordType;
 
-use super::common::{self, Viewer, loaders, viewer};
+use super::context::{Viewer, loaders, viewer};
 use super::ids;
 use super::organisation::Organisation;
 use super::project::Project;
 use super::source::SourceDocument;
+use super::text;
 use crate::error::{ApiError, ApiResult};
+use crate::store::organisations::ContactRow;
 
 /// A contact person of a project or organisation.
 #[derive(Debug, Clone)]
-pub struct Contact(pub contact::Model);
+pub struct Contact(pub ContactRow);
 
 const PERSONAL_DATA: &str = "personal data is not shown to anonymous callers";
 
@@ -76,6 +77,6 @@ impl Contact {
 
     /// Source documents that name the person.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Contact, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Contact, self.0.id).await?)
     }
 }

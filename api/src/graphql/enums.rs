@@ -160,6 +160,7 @@ mirror_enum!(
 
 /// Where a project stands, derived from its dates and today's date.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::project::ProjectStatus")]
 pub enum ProjectStatus {
     /// Starts after today.
     Planned,
@@ -181,11 +182,9 @@ pub enum OrderDirection {
     Desc,
 }
 
-impl From<OrderDirection> for sea_orm::Order {
-    fn from(direction: OrderDirection) -> Self {
-        match direction {
-            OrderDirection::Asc => sea_orm::Order::Asc,
-            OrderDirection::Desc => sea_orm::Order::Desc,
-        }
+impl OrderDirection {
+    /// True for largest first.
+    pub fn is_descending(self) -> bool {
+        self == Self::Desc
     }
 }

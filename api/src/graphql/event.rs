@@ -2,23 +2,23 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
-use entity::event;
-use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::page_of;
-use super::common::{self, DateRange, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
+use super::context::{db, limits, loaders};
 use super::enums::{DatePrecision, EventKind, OrderDirection};
+use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::{Date, LanguageCode, LocalTime};
 use super::source::SourceDocument;
+use super::text::{self, LocalizedText};
 use crate::error::{ApiError, ApiResult};
+use crate::store::events::{self, EventOrderField as StoredOrderField, EventPredicate, EventRow};
 
 /// A meeting, training session, pilot or other event of a project.
 #[derive(Debug, Clone)]
-pub struct Event(pub event::Model);
+pub struct Event(pub EventRow);
 
 /// A meeting, training session, pilot or other event of a project.
 #[Object]
@@ -40,7 +40,7 @@ impl Event {
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
         Ok(
-            common::localized(ctx, RecordType::Event, self.0.id, "title", lang.as_ref())
+            text::localized(ctx, RecordType::Event, self.0.id, "title", lang.as_ref())
                 .await?
                 .unwrap_or_default(),
         )
@@ -52,7 +52,7 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<Option<String>> {
-        Ok(common::localized(
+        Ok(text::localized(
             ctx,
             RecordType::Event,
             self.0.id,
@@ -136,12 +136,12 @@ impl Event {
 
     /// All texts of the event in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Event, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Event, self.0.id, None).await?)
     }
 
     /// Source documents the event was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Event, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Event, self.0.id).await?)
     }
 }
 
@@ -174,43 +174,44 @@ pub struct EventFilter {
     pub not: Option<Box<EventFilter>>,
 }
 
-impl LogicalFilter for EventFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        use event::Column;
-        let mut all = Condition::all();
+impl FilterInput for EventFilter {
+    type Predicate = EventPredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<EventPredicate>> {
+        let mut all = Vec::new();
         if let Some(projects) = &self.project {
-            all = all.add(Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+            all.push(EventPredicate::Project(ids::expect_all(
+                RecordType::Project,
+                projects,
+            )?));
         }
         if let Some(kinds) = &self.kind {
-            all = all
-                .add(Column::Kind.is_in(kinds.iter().map(|k| entity::enums::EventKind::from(*k))));
+            all.push(EventPredicate::Kind(
+                kinds.iter().map(|k| (*k).into()).collect(),
+            ));
         }
         if let Some(range) = &self.date {
             let (from, to) = range.checked()?;
-            all = all.add(Column::StartDate.is_not_null());
-            if let Some(from) = from {
-                all = all.add(Column::StartDate.gte(from));
-            }
-            if let Some(to) = to {
-                all = all.add(Column::StartDate.lte(to));
-            }
+            all.push(EventPredicate::DatedBetween(from, to));
         }
-        match self.online {
-            Some(true) => all = all.add(Column::OnlinePlatform.is_not_null()),
-            Some(false) => all = all.add(Column::OnlinePlatform.is_null()),
-            None => {}
+        if let Some(online) = self.online {
+            all.push(EventPredicate::Online(online));
         }
         if let Some(places) = &self.place {
-            all = all.add(Column::PlaceId.is_in(ids::expect_all(RecordType::Place, places)?));
+            all.push(EventPredicate::Place(ids::expect_all(
+                RecordType::Place,
+                places,
+            )?));
         }
         Ok(all)
     }
 
-    logical_filter!(EventFilter);
+    logical_filter!();
 }
 
 /// Fields events can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredOrderField")]
 pub enum EventOrderField {
     /// Date, then start time; undated events come last.
     Date,
@@ -250,26 +251,21 @@ impl EventQuery {
         #[graphql(desc = "Which events to return.")] filter: Option<EventFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<EventOrder>>,
     ) -> Result<EventConnection> {
-        let mut order: Vec<(event::Column, Order)> = Vec::new();
-        for o in order_by.unwrap_or_default() {
-            match o.field {
-                EventOrderField::Date => {
-                    order.push((event::Column::StartDate, o.direction.into()));
-                    order.push((event::Column::StartTime, o.direction.into()));
-                }
-                EventOrderField::Kind => order.push((event::Column::Kind, o.direction.into())),
-            }
-        }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<event::Entity, _, _>(ctx, filter.as_ref(), order, &args, Event)
-                .await?
-                .into(),
+        let order: Vec<_> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|o| events::sort_columns(o.field.into(), o.direction.is_descending()))
+            .collect();
+        let filter = store_filter(filter.as_ref())?;
+        let page = events::page_of(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(EventConnection::of(page, Event))
     }
 }

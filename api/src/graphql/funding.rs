@@ -2,36 +2,27 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
-use entity::{funder, funding_line, programme, programme_ancestor};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::page_of;
-use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
+use super::context::{db, limits, loaders};
 use super::enums::{FundingKind, OrderDirection};
+use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
 use super::organisation::Organisation;
-use super::pagination::{PageArgs, connection};
 use super::project::Project;
 use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
 use super::source::SourceDocument;
+use super::text::{self, LocalizedText};
 use crate::error::{ApiError, ApiResult};
-use crate::search::contains_pattern;
-
-/// `column` names one of the given programmes or any programme below them, so a filter on
-/// "Nordplus" also matches "Nordplus Adult". One subquery on the programme closure table.
-pub fn in_programme_subtree(column: impl ColumnTrait, programme_ids: Vec<i32>) -> Condition {
-    let subtree = Query::select()
-        .column(programme_ancestor::Column::ProgrammeId)
-        .from(programme_ancestor::Entity)
-        .and_where(programme_ancestor::Column::AncestorId.is_in(programme_ids))
-        .to_owned();
-    Condition::all().add(column.in_subquery(subtree))
-}
+use crate::store::funding::{
+    self as store, FunderOrderField as StoredFunderOrder, FunderPredicate, FunderRow,
+    FundingLineOrderField as StoredLineOrder, FundingLinePredicate, FundingLineRow,
+    ProgrammePredicate, ProgrammeRow,
+};
 
 /// A body that funds projects, directly or through programmes.
 #[derive(Debug, Clone)]
-pub struct Funder(pub funder::Model);
+pub struct Funder(pub FunderRow);
 
 /// A body that funds projects, directly or through programmes.
 #[Object]
@@ -53,7 +44,7 @@ impl Funder {
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
         Ok(
-            common::localized(ctx, RecordType::Funder, self.0.id, "name", lang.as_ref())
+            text::localized(ctx, RecordType::Funder, self.0.id, "name", lang.as_ref())
                 .await?
                 .unwrap_or_default(),
         )
@@ -97,18 +88,18 @@ impl Funder {
 
     /// All texts of the funder (its names) in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Funder, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Funder, self.0.id, None).await?)
     }
 
     /// Source documents the funder was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Funder, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Funder, self.0.id).await?)
     }
 }
 
 /// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
 #[derive(Debug, Clone)]
-pub struct Programme(pub programme::Model);
+pub struct Programme(pub ProgrammeRow);
 
 /// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
 #[Object]
@@ -135,7 +126,7 @@ impl Programme {
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
         Ok(
-            common::localized(ctx, RecordType::Programme, self.0.id, "name", lang.as_ref())
+            text::localized(ctx, RecordType::Programme, self.0.id, "name", lang.as_ref())
                 .await?
                 .unwrap_or_default(),
         )
@@ -203,18 +194,18 @@ impl Programme {
 
     /// All texts of the programme (its names) in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Programme, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Programme, self.0.id, None).await?)
     }
 
     /// Source documents the programme was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Programme, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Programme, self.0.id).await?)
     }
 }
 
 /// An amount of money for a project from one kind of source.
 #[derive(Debug, Clone)]
-pub struct FundingLine(pub funding_line::Model);
+pub struct FundingLine(pub FundingLineRow);
 
 /// An amount of money for a project from one kind of source.
 #[Object]
@@ -240,7 +231,7 @@ impl FundingLine {
         ctx: &Context<'_>,
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<Option<String>> {
-        Ok(common::localized(
+        Ok(text::localized(
             ctx,
             RecordType::FundingLine,
             self.0.id,
@@ -274,12 +265,12 @@ impl FundingLine {
 
     /// All texts of the funding line in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::FundingLine, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::FundingLine, self.0.id, None).await?)
     }
 
     /// Source documents that state this amount.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::FundingLine, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::FundingLine, self.0.id).await?)
     }
 }
 
@@ -320,19 +311,23 @@ pub struct FunderFilter {
     pub not: Option<Box<FunderFilter>>,
 }
 
-impl LogicalFilter for FunderFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        let mut all = Condition::all();
+impl FilterInput for FunderFilter {
+    type Predicate = FunderPredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<FunderPredicate>> {
+        let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all = all.add(funder::Column::SearchText.like(contains_pattern(text)));
+            all.push(FunderPredicate::Text(text.clone()));
         }
         if let Some(countries) = &self.country {
-            all = all.add(funder::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())));
+            all.push(FunderPredicate::Country(
+                countries.iter().map(|c| c.0.clone()).collect(),
+            ));
         }
         Ok(all)
     }
 
-    logical_filter!(FunderFilter);
+    logical_filter!();
 }
 
 /// Which programmes to return. All given fields must hold.
@@ -356,37 +351,39 @@ pub struct ProgrammeFilter {
     pub not: Option<Box<ProgrammeFilter>>,
 }
 
-impl LogicalFilter for ProgrammeFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        let mut all = Condition::all();
+impl FilterInput for ProgrammeFilter {
+    type Predicate = ProgrammePredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<ProgrammePredicate>> {
+        let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all = all.add(programme::Column::SearchText.like(contains_pattern(text)));
+            all.push(ProgrammePredicate::Text(text.clone()));
         }
         if let Some(funders) = &self.funder {
-            all = all.add(
-                programme::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?),
-            );
+            all.push(ProgrammePredicate::Funder(ids::expect_all(
+                RecordType::Funder,
+                funders,
+            )?));
         }
         if let Some(parents) = &self.parent {
-            all = all.add(
-                programme::Column::ParentId.is_in(ids::expect_all(RecordType::Programme, parents)?),
-            );
+            all.push(ProgrammePredicate::Parent(ids::expect_all(
+                RecordType::Programme,
+                parents,
+            )?));
         }
-        match self.top_level {
-            Some(true) => all = all.add(programme::Column::ParentId.is_null()),
-            Some(false) => all = all.add(programme::Column::ParentId.is_not_null()),
-            None => {}
+        if let Some(top_level) = self.top_level {
+            all.push(ProgrammePredicate::TopLevel(top_level));
         }
         if let Some(within) = &self.within {
-            all = all.add(in_programme_subtree(
-                programme::Column::Id,
-                ids::expect_all(RecordType::Programme, within)?,
-            ));
+            all.push(ProgrammePredicate::Within(ids::expect_all(
+                RecordType::Programme,
+                within,
+            )?));
         }
         Ok(all)
     }
 
-    logical_filter!(ProgrammeFilter);
+    logical_filter!();
 }
 
 /// An inclusive range of amounts; either end may be open.
@@ -399,7 +396,8 @@ pub struct AmountRange {
 }
 
 fn minor_units(Decimal(amount): Decimal) -> ApiResult<i64> {
-    crate::money::to_minor_units(amount).map_err(|e| ApiError::bad_input(e.describe(amount)))
+    crate::domain::money::to_minor_units(amount)
+        .map_err(|e| ApiError::bad_input(e.describe(amount)))
 }
 
 /// Which funding lines to return. All given fields must hold.
@@ -425,33 +423,38 @@ pub struct FundingLineFilter {
     pub not: Option<Box<FundingLineFilter>>,
 }
 
-impl LogicalFilter for FundingLineFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        let mut all = Condition::all();
+impl FilterInput for FundingLineFilter {
+    type Predicate = FundingLinePredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<FundingLinePredicate>> {
+        let mut all = Vec::new();
         if let Some(projects) = &self.project {
-            all = all.add(
-                funding_line::Column::ProjectId
-                    .is_in(ids::expect_all(RecordType::Project, projects)?),
-            );
+            all.push(FundingLinePredicate::Project(ids::expect_all(
+                RecordType::Project,
+                projects,
+            )?));
         }
         if let Some(funders) = &self.funder {
-            all = all.add(
-                funding_line::Column::FunderId.is_in(ids::expect_all(RecordType::Funder, funders)?),
-            );
+            all.push(FundingLinePredicate::Funder(ids::expect_all(
+                RecordType::Funder,
+                funders,
+            )?));
         }
         if let Some(programmes) = &self.programme {
-            let ids = ids::expect_all(RecordType::Programme, programmes)?;
-            all = all.add(in_programme_subtree(funding_line::Column::ProgrammeId, ids));
+            all.push(FundingLinePredicate::Programme(ids::expect_all(
+                RecordType::Programme,
+                programmes,
+            )?));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(
-                funding_line::Column::Kind
-                    .is_in(kinds.iter().map(|k| entity::enums::FundingKind::from(*k))),
-            );
+            all.push(FundingLinePredicate::Kind(
+                kinds.iter().map(|k| (*k).into()).collect(),
+            ));
         }
         if let Some(currencies) = &self.currency {
-            all = all
-                .add(funding_line::Column::Currency.is_in(currencies.iter().map(|c| c.0.clone())));
+            all.push(FundingLinePredicate::Currency(
+                currencies.iter().map(|c| c.0.clone()).collect(),
+            ));
         }
         if let Some(range) = &self.amount {
             if let (Some(min), Some(max)) = (range.min, range.max)
@@ -462,21 +465,20 @@ impl LogicalFilter for FundingLineFilter {
                     max.0, min.0
                 )));
             }
-            if let Some(min) = range.min {
-                all = all.add(funding_line::Column::AmountMinor.gte(minor_units(min)?));
-            }
-            if let Some(max) = range.max {
-                all = all.add(funding_line::Column::AmountMinor.lte(minor_units(max)?));
-            }
+            all.push(FundingLinePredicate::AmountBetween(
+                range.min.map(minor_units).transpose()?,
+                range.max.map(minor_units).transpose()?,
+            ));
         }
         Ok(all)
     }
 
-    logical_filter!(FundingLineFilter);
+    logical_filter!();
 }
 
 /// Fields funding lines can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredLineOrder")]
 pub enum FundingLineOrderField {
     /// The amount (compare within one currency only).
     Amount,
@@ -498,6 +500,7 @@ pub struct FundingLineOrder {
 
 /// Fields funders and programmes can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredFunderOrder")]
 pub enum FunderOrderField {
     /// Original name, ignoring case and diacritics.
     Name,
@@ -536,25 +539,22 @@ impl FundingQuery {
         #[graphql(desc = "Which funders to return.")] filter: Option<FunderFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
     ) -> Result<FunderConnection> {
-        let order: Vec<(funder::Column, Order)> = order_by
+        let order: Vec<_> = order_by
             .unwrap_or_default()
             .into_iter()
-            .map(|o| match o.field {
-                FunderOrderField::Name => (funder::Column::SearchText, o.direction.into()),
-                FunderOrderField::Key => (funder::Column::Key, o.direction.into()),
-            })
+            .map(|o| store::funder_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<funder::Entity, _, _>(ctx, filter.as_ref(), order, &args, Funder)
-                .await?
-                .into(),
+        let filter = store_filter(filter.as_ref())?;
+        let page = store::funders_page(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(FunderConnection::of(page, Funder))
     }
 
     /// Funding programmes at every level of every funder's tree, filtered and ordered.
@@ -571,25 +571,22 @@ impl FundingQuery {
         #[graphql(desc = "Which programmes to return.")] filter: Option<ProgrammeFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<FunderOrder>>,
     ) -> Result<ProgrammeConnection> {
-        let order: Vec<(programme::Column, Order)> = order_by
+        let order: Vec<_> = order_by
             .unwrap_or_default()
             .into_iter()
-            .map(|o| match o.field {
-                FunderOrderField::Name => (programme::Column::SearchText, o.direction.into()),
-                FunderOrderField::Key => (programme::Column::Key, o.direction.into()),
-            })
+            .map(|o| store::programme_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<programme::Entity, _, _>(ctx, filter.as_ref(), order, &args, Programme)
-                .await?
-                .into(),
+        let filter = store_filter(filter.as_ref())?;
+        let page = store::programmes_page(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(ProgrammeConnection::of(page, Programme))
     }
 
     /// Funding lines of all projects, filtered and ordered; by ID when no order is given.
@@ -608,28 +605,21 @@ impl FundingQuery {
             Vec<FundingLineOrder>,
         >,
     ) -> Result<FundingLineConnection> {
-        let order: Vec<(funding_line::Column, Order)> = order_by
+        let order: Vec<_> = order_by
             .unwrap_or_default()
             .into_iter()
-            .map(|o| {
-                let column = match o.field {
-                    FundingLineOrderField::Amount => funding_line::Column::AmountMinor,
-                    FundingLineOrderField::Currency => funding_line::Column::Currency,
-                    FundingLineOrderField::Kind => funding_line::Column::Kind,
-                };
-                (column, o.direction.into())
-            })
+            .map(|o| store::funding_line_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<funding_line::Entity, _, _>(ctx, filter.as_ref(), order, &args, FundingLine)
-                .await?
-                .into(),
+        let filter = store_filter(filter.as_ref())?;
+        let page = store::funding_lines_page(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(FundingLineConnection::of(page, FundingLine))
     }
 }

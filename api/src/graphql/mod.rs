@@ -1,34 +1,36 @@
-//! The GraphQL schema: one module per domain area, each with its types, filters and root fields,
-//! merged into one `Query`. No HTTP here: the schema can be built and run on its own.
+//! The GraphQL schema: one module per domain area, each with its types, filter inputs and root
+//! fields, merged into one `Query`. It is thin: inputs become store filters and store rows
+//! become types; the SQL lives in [`crate::store`] and the rules in [`crate::domain`]. Request
+//! policies (cost, limits, metering, trusted documents) are in [`extensions`]. No HTTP here:
+//! the schema can be built and run on its own.
 
 pub mod analytics;
-pub mod common;
+pub mod connection;
 pub mod contact;
-pub mod cost;
+pub mod context;
 pub mod enums;
 pub mod event;
+pub mod extensions;
+pub mod filter;
 pub mod funding;
 pub mod ids;
-pub mod limits;
-pub mod loaders;
-pub mod metering;
 pub mod node;
 pub mod organisation;
 pub mod outcome;
-pub mod pagination;
 pub mod place;
 pub mod project;
 pub mod scalars;
 pub mod source;
-pub mod trusted_documents;
+pub mod text;
 
 use async_graphql::extensions::apollo_persisted_queries::{
     ApolloPersistedQueries, LruCacheStorage,
 };
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
-use sea_orm::DatabaseConnection;
 
-use pagination::PageLimits;
+use crate::store::Database;
+use crate::store::page::PageLimits;
+use extensions::{limits, metering, trusted_documents};
 
 /// Every root query field.
 #[derive(MergedObject, Default)]
@@ -68,11 +70,7 @@ pub struct DocumentLimits {
 
 /// The schema, serving `db` with the given limits. Loaders, the viewer and the client are added
 /// per request.
-pub fn build_schema(
-    db: DatabaseConnection,
-    pages: PageLimits,
-    documents: DocumentLimits,
-) -> ApiSchema {
+pub fn build_schema(db: Database, pages: PageLimits, documents: DocumentLimits) -> ApiSchema {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(pages)

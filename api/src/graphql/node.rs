@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 use entity::enums::RecordType;
 
-use super::common::{limits, loaders};
 use super::contact::Contact;
+use super::context::{limits, loaders};
 use super::event::Event;
 use super::funding::{Funder, FundingLine, Programme};
 use super::ids;

@@ -2,27 +2,28 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::RecordType;
-use entity::{organisation, participation};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, Order};
 
 use super::analytics::OrganisationFigures;
-use super::common::page_of;
-use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
 use super::contact::Contact;
+use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
+use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::{CountryCode, LanguageCode};
 use super::source::SourceDocument;
+use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
-use crate::search::contains_pattern;
+use crate::store::organisations::{
+    self, OrganisationOrderField as StoredOrderField, OrganisationPredicate, OrganisationRow,
+    ParticipationRow,
+};
 
 /// A partner organisation: an NGO, museum, municipality, company or other body.
 #[derive(Debug, Clone)]
-pub struct Organisation(pub organisation::Model);
+pub struct Organisation(pub OrganisationRow);
 
 /// An identifier of an organisation in another system or registry.
 #[derive(Debug, Clone, SimpleObject)]
@@ -52,7 +53,7 @@ impl Organisation {
         ctx: &Context<'_>,
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
-        Ok(common::localized(
+        Ok(text::localized(
             ctx,
             RecordType::Organisation,
             self.0.id,
@@ -179,18 +180,18 @@ impl Organisation {
 
     /// All texts of the organisation (its names) in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Organisation, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Organisation, self.0.id, None).await?)
     }
 
     /// Source documents the organisation was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Organisation, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Organisation, self.0.id).await?)
     }
 }
 
 /// An organisation taking part in a project in one role.
 #[derive(Debug, Clone)]
-pub struct Participation(pub participation::Model);
+pub struct Participation(pub ParticipationRow);
 
 impl Participation {
     fn has_role(&self, roles: Option<&[ParticipationRole]>) -> bool {
@@ -233,7 +234,7 @@ impl Participation {
 
     /// Source documents that state this participation.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Participation, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Participation, self.0.id).await?)
     }
 }
 
@@ -284,56 +285,46 @@ pub struct OrganisationFilter {
     pub not: Option<Box<OrganisationFilter>>,
 }
 
-impl LogicalFilter for OrganisationFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        let mut all = Condition::all();
+impl FilterInput for OrganisationFilter {
+    type Predicate = OrganisationPredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<OrganisationPredicate>> {
+        let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all = all.add(organisation::Column::SearchText.like(contains_pattern(text)));
+            all.push(OrganisationPredicate::Text(text.clone()));
         }
         if let Some(countries) = &self.country {
-            all = all.add(
-                organisation::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())),
-            );
+            all.push(OrganisationPredicate::Country(
+                countries.iter().map(|c| c.0.clone()).collect(),
+            ));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(
-                organisation::Column::Kind.is_in(
-                    kinds
-                        .iter()
-                        .map(|k| entity::enums::OrganisationKind::from(*k)),
-                ),
-            );
+            all.push(OrganisationPredicate::Kind(
+                kinds.iter().map(|k| (*k).into()).collect(),
+            ));
         }
         if self.role.is_some() || self.project.is_some() {
-            let mut participations = Query::select();
-            participations
-                .column(participation::Column::OrganisationId)
-                .from(participation::Entity);
-            if let Some(roles) = &self.role {
-                participations.and_where(
-                    participation::Column::Role.is_in(
-                        roles
-                            .iter()
-                            .map(|r| entity::enums::ParticipationRole::from(*r)),
-                    ),
-                );
-            }
-            if let Some(projects) = &self.project {
-                participations.and_where(
-                    participation::Column::ProjectId
-                        .is_in(ids::expect_all(RecordType::Project, projects)?),
-                );
-            }
-            all = all.add(organisation::Column::Id.in_subquery(participations.to_owned()));
+            all.push(OrganisationPredicate::Participates {
+                roles: self
+                    .role
+                    .as_ref()
+                    .map(|roles| roles.iter().map(|r| (*r).into()).collect()),
+                projects: self
+                    .project
+                    .as_deref()
+                    .map(|ids| ids::expect_all(RecordType::Project, ids))
+                    .transpose()?,
+            });
         }
         Ok(all)
     }
 
-    logical_filter!(OrganisationFilter);
+    logical_filter!();
 }
 
 /// Fields organisations can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredOrderField")]
 pub enum OrganisationOrderField {
     /// Original name, ignoring case and diacritics.
     Name,
@@ -353,24 +344,6 @@ pub struct OrganisationOrder {
     /// Which way.
     #[graphql(default)]
     pub direction: OrderDirection,
-}
-
-fn organisation_order(
-    orders: Option<Vec<OrganisationOrder>>,
-) -> Vec<(organisation::Column, Order)> {
-    orders
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| {
-            let column = match o.field {
-                OrganisationOrderField::Name => organisation::Column::SearchText,
-                OrganisationOrderField::Country => organisation::Column::CountryCode,
-                OrganisationOrderField::Kind => organisation::Column::Kind,
-                OrganisationOrderField::Key => organisation::Column::Key,
-            };
-            (column, o.direction.into())
-        })
-        .collect()
 }
 
 /// Root fields of organisations.
@@ -396,17 +369,21 @@ impl OrganisationQuery {
             Vec<OrganisationOrder>,
         >,
     ) -> Result<OrganisationConnection> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let order = organisation_order(order_by);
-        Ok(
-            page_of::<organisation::Entity, _, _>(ctx, filter.as_ref(), order, &args, Organisation)
-                .await?
-                .into(),
+        let order: Vec<_> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| organisations::sort_column(o.field.into(), o.direction.is_descending()))
+            .collect();
+        let filter = store_filter(filter.as_ref())?;
+        let page = organisations::page_of(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(OrganisationConnection::of(page, Organisation))
     }
 }

@@ -2,24 +2,26 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
-use entity::outcome;
-use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::page_of;
-use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
+use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, OutcomeKind};
+use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::pagination::{PageArgs, connection};
 use super::place::Place;
 use super::project::Project;
 use super::scalars::LanguageCode;
 use super::source::SourceDocument;
+use super::text::{self, LocalizedText};
 use crate::error::{ApiError, ApiResult};
+use crate::store::outcomes::{
+    self, OutcomeOrderField as StoredOrderField, OutcomePredicate, OutcomeRow,
+};
 
 /// A work package, deliverable, activity or indicator of a project, with planned and achieved
 /// quantities where the source gives them.
 #[derive(Debug, Clone)]
-pub struct Outcome(pub outcome::Model);
+pub struct Outcome(pub OutcomeRow);
 
 /// A work package, deliverable, activity or indicator of a project, with planned and achieved
 /// quantities where the source gives them.
@@ -52,7 +54,7 @@ impl Outcome {
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
         Ok(
-            common::localized(ctx, RecordType::Outcome, self.0.id, "title", lang.as_ref())
+            text::localized(ctx, RecordType::Outcome, self.0.id, "title", lang.as_ref())
                 .await?
                 .unwrap_or_default(),
         )
@@ -64,7 +66,7 @@ impl Outcome {
         ctx: &Context<'_>,
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<Option<String>> {
-        Ok(common::localized(
+        Ok(text::localized(
             ctx,
             RecordType::Outcome,
             self.0.id,
@@ -123,12 +125,12 @@ impl Outcome {
 
     /// All texts of the outcome in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Outcome, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Outcome, self.0.id, None).await?)
     }
 
     /// Source documents the outcome was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Outcome, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Outcome, self.0.id).await?)
     }
 }
 
@@ -161,39 +163,40 @@ pub struct OutcomeFilter {
     pub not: Option<Box<OutcomeFilter>>,
 }
 
-impl LogicalFilter for OutcomeFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        use outcome::Column;
-        let mut all = Condition::all();
+impl FilterInput for OutcomeFilter {
+    type Predicate = OutcomePredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<OutcomePredicate>> {
+        let mut all = Vec::new();
         if let Some(projects) = &self.project {
-            all = all.add(Column::ProjectId.is_in(ids::expect_all(RecordType::Project, projects)?));
+            all.push(OutcomePredicate::Project(ids::expect_all(
+                RecordType::Project,
+                projects,
+            )?));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(
-                Column::Kind.is_in(kinds.iter().map(|k| entity::enums::OutcomeKind::from(*k))),
-            );
+            all.push(OutcomePredicate::Kind(
+                kinds.iter().map(|k| (*k).into()).collect(),
+            ));
         }
         if let Some(units) = &self.unit {
-            all = all.add(Column::Unit.is_in(units.iter().cloned()));
+            all.push(OutcomePredicate::Unit(units.clone()));
         }
-        match self.has_quantity {
-            Some(true) => all = all.add(Column::PlannedQuantity.is_not_null()),
-            Some(false) => all = all.add(Column::PlannedQuantity.is_null()),
-            None => {}
+        if let Some(has_quantity) = self.has_quantity {
+            all.push(OutcomePredicate::HasQuantity(has_quantity));
         }
-        match self.top_level {
-            Some(true) => all = all.add(Column::ParentId.is_null()),
-            Some(false) => all = all.add(Column::ParentId.is_not_null()),
-            None => {}
+        if let Some(top_level) = self.top_level {
+            all.push(OutcomePredicate::TopLevel(top_level));
         }
         Ok(all)
     }
 
-    logical_filter!(OutcomeFilter);
+    logical_filter!();
 }
 
 /// Fields outcomes can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredOrderField")]
 pub enum OutcomeOrderField {
     /// Project, then the source's order within it.
     Position,
@@ -233,29 +236,21 @@ impl OutcomeQuery {
         #[graphql(desc = "Which outcomes to return.")] filter: Option<OutcomeFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<OutcomeOrder>>,
     ) -> Result<OutcomeConnection> {
-        let mut order: Vec<(outcome::Column, Order)> = Vec::new();
-        for o in order_by.unwrap_or_default() {
-            match o.field {
-                OutcomeOrderField::Position => {
-                    order.push((outcome::Column::ProjectId, o.direction.into()));
-                    order.push((outcome::Column::Position, o.direction.into()));
-                }
-                OutcomeOrderField::Kind => order.push((outcome::Column::Kind, o.direction.into())),
-                OutcomeOrderField::PlannedQuantity => {
-                    order.push((outcome::Column::PlannedQuantity, o.direction.into()))
-                }
-            }
-        }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<outcome::Entity, _, _>(ctx, filter.as_ref(), order, &args, Outcome)
-                .await?
-                .into(),
+        let order: Vec<_> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|o| outcomes::sort_columns(o.field.into(), o.direction.is_descending()))
+            .collect();
+        let filter = store_filter(filter.as_ref())?;
+        let page = outcomes::page_of(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(OutcomeConnection::of(page, Outcome))
     }
 }

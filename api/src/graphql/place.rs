@@ -2,23 +2,24 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
-use entity::{place, project_place};
-use sea_orm::{ColumnTrait, Condition, Order};
 
-use super::common::page_of;
-use super::common::{self, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
+use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, PlaceKind};
+use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::pagination::{PageArgs, connection};
 use super::project::Project;
 use super::scalars::{CountryCode, LanguageCode};
 use super::source::SourceDocument;
+use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
-use crate::search::contains_pattern;
+use crate::store::places::{
+    self, PlaceOrderField as StoredOrderField, PlacePredicate, PlaceRow, ProjectPlaceRow,
+};
 
 /// A country, region, municipality, settlement or venue.
 #[derive(Debug, Clone)]
-pub struct Place(pub place::Model);
+pub struct Place(pub PlaceRow);
 
 /// A country, region, municipality, settlement or venue.
 #[Object]
@@ -45,7 +46,7 @@ impl Place {
         #[graphql(desc = "Preferred language.")] lang: Option<LanguageCode>,
     ) -> Result<String> {
         Ok(
-            common::localized(ctx, RecordType::Place, self.0.id, "name", lang.as_ref())
+            text::localized(ctx, RecordType::Place, self.0.id, "name", lang.as_ref())
                 .await?
                 .unwrap_or_default(),
         )
@@ -93,19 +94,19 @@ impl Place {
 
     /// All texts of the place (its names) in every language.
     async fn texts(&self, ctx: &Context<'_>) -> Result<Vec<LocalizedText>> {
-        Ok(common::translations(ctx, RecordType::Place, self.0.id, None).await?)
+        Ok(text::translations(ctx, RecordType::Place, self.0.id, None).await?)
     }
 
     /// Source documents the place was curated from.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(common::sources(ctx, RecordType::Place, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Place, self.0.id).await?)
     }
 }
 
 /// Loads the places linked to a project, in the order the source gives them.
 pub async fn places_of_project(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<Place>> {
     let loaders = loaders(ctx)?;
-    let links: Vec<project_place::Model> = loaders
+    let links: Vec<ProjectPlaceRow> = loaders
         .places_of_project
         .load_one(project_id)
         .await?
@@ -147,32 +148,39 @@ pub struct PlaceFilter {
     pub not: Option<Box<PlaceFilter>>,
 }
 
-impl LogicalFilter for PlaceFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        let mut all = Condition::all();
+impl FilterInput for PlaceFilter {
+    type Predicate = PlacePredicate;
+
+    fn predicates(&self) -> ApiResult<Vec<PlacePredicate>> {
+        let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all = all.add(place::Column::SearchText.like(contains_pattern(text)));
+            all.push(PlacePredicate::Text(text.clone()));
         }
         if let Some(kinds) = &self.kind {
-            all = all.add(
-                place::Column::Kind.is_in(kinds.iter().map(|k| entity::enums::PlaceKind::from(*k))),
-            );
+            all.push(PlacePredicate::Kind(
+                kinds.iter().map(|k| (*k).into()).collect(),
+            ));
         }
         if let Some(countries) = &self.country {
-            all = all.add(place::Column::CountryCode.is_in(countries.iter().map(|c| c.0.clone())));
+            all.push(PlacePredicate::Country(
+                countries.iter().map(|c| c.0.clone()).collect(),
+            ));
         }
         if let Some(parents) = &self.parent {
-            all = all
-                .add(place::Column::ParentId.is_in(ids::expect_all(RecordType::Place, parents)?));
+            all.push(PlacePredicate::Parent(ids::expect_all(
+                RecordType::Place,
+                parents,
+            )?));
         }
         Ok(all)
     }
 
-    logical_filter!(PlaceFilter);
+    logical_filter!();
 }
 
 /// Fields places can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredOrderField")]
 pub enum PlaceOrderField {
     /// Original name, ignoring case and diacritics.
     Name,
@@ -192,22 +200,6 @@ pub struct PlaceOrder {
     /// Which way.
     #[graphql(default)]
     pub direction: OrderDirection,
-}
-
-fn place_order(orders: Option<Vec<PlaceOrder>>) -> Vec<(place::Column, Order)> {
-    orders
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| {
-            let column = match o.field {
-                PlaceOrderField::Name => place::Column::SearchText,
-                PlaceOrderField::Kind => place::Column::Kind,
-                PlaceOrderField::Country => place::Column::CountryCode,
-                PlaceOrderField::Key => place::Column::Key,
-            };
-            (column, o.direction.into())
-        })
-        .collect()
 }
 
 /// Root fields of places.
@@ -231,20 +223,21 @@ impl PlaceQuery {
         #[graphql(desc = "Which places to return.")] filter: Option<PlaceFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<PlaceOrder>>,
     ) -> Result<PlaceConnection> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(page_of::<place::Entity, _, _>(
-            ctx,
+        let order: Vec<_> = order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| places::sort_column(o.field.into(), o.direction.is_descending()))
+            .collect();
+        let filter = store_filter(filter.as_ref())?;
+        let page = places::page_of(
+            db(ctx)?,
             filter.as_ref(),
-            place_order(order_by),
-            &args,
-            Place,
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
-        .await?
-        .into())
+        .await?;
+        Ok(PlaceConnection::of(page, Place))
     }
 }

@@ -1,42 +1,33 @@
 //! Projects: the centre of the graph, with filters by participant, funding, period and status.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entity::enums::RecordType;
-use entity::{funding_line, organisation, participation, programme, project, project_place};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, Order};
 
 use super::analytics::{FundingCheck, funding_check};
-use super::common::page_of;
-use super::common::{self, DateRange, LocalizedText, LogicalFilter, loaders, logical_filter};
+use super::connection::{connection, page_args, wants_total_count};
 use super::contact::Contact;
+use super::context::{db, limits, loaders};
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
 use super::event::Event;
-use super::funding::{FundingLine, Programme, in_programme_subtree};
+use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
+use super::funding::{FundingLine, Programme};
 use super::ids;
 use super::organisation::{Participation, participations_of_project};
 use super::outcome::Outcome;
-use super::pagination::{PageArgs, connection};
 use super::place::{Place, places_of_project};
 use super::scalars::{CountryCode, Date, LanguageCode, Money};
 use super::source::SourceDocument;
+use super::text::{self as common, LocalizedText};
+use crate::domain::project::{is_cross_border, status_on};
 use crate::error::ApiResult;
-use crate::search::contains_pattern;
+use crate::store::projects::{
+    self, ParticipantPredicate, ProjectOrderField as StoredOrderField, ProjectPredicate, ProjectRow,
+};
 
 /// A cross-border partnership project.
 #[derive(Debug, Clone)]
-pub struct Project(pub project::Model);
-
-/// Status of a project on `today`, from its dates.
-pub fn status_on(project: &project::Model, today: NaiveDate) -> ProjectStatus {
-    match (project.start_date, project.end_date) {
-        (_, Some(end)) if end < today => ProjectStatus::Completed,
-        (None, _) => ProjectStatus::Unknown,
-        (Some(start), _) if start > today => ProjectStatus::Planned,
-        _ => ProjectStatus::Ongoing,
-    }
-}
+pub struct Project(pub ProjectRow);
 
 /// A cross-border partnership project.
 #[Object]
@@ -166,7 +157,7 @@ impl Project {
 
     /// Where the project stands today, derived from its dates.
     async fn status(&self) -> ProjectStatus {
-        status_on(&self.0, Utc::now().date_naive())
+        status_on(self.0.start_date, self.0.end_date, Utc::now().date_naive()).into()
     }
 
     /// Website address.
@@ -240,7 +231,9 @@ impl Project {
 
     /// True when the partners come from two or more countries.
     async fn is_cross_border(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(partner_countries(ctx, self.0.id).await?.len() >= 2)
+        Ok(is_cross_border(
+            partner_countries(ctx, self.0.id).await?.len(),
+        ))
     }
 
     /// The project's funding lines.
@@ -355,38 +348,22 @@ pub struct ParticipantFilter {
 }
 
 impl ParticipantFilter {
-    fn condition(&self) -> ApiResult<Condition> {
-        let mut participations = Query::select();
-        participations
-            .column((participation::Entity, participation::Column::ProjectId))
-            .from(participation::Entity)
-            .inner_join(
-                organisation::Entity,
-                Expr::col((organisation::Entity, organisation::Column::Id))
-                    .equals((participation::Entity, participation::Column::OrganisationId)),
-            );
-        if let Some(organisations) = &self.organisation {
-            participations.and_where(
-                Expr::col((participation::Entity, participation::Column::OrganisationId))
-                    .is_in(ids::expect_all(RecordType::Organisation, organisations)?),
-            );
-        }
-        if let Some(countries) = &self.country {
-            participations.and_where(
-                Expr::col((organisation::Entity, organisation::Column::CountryCode))
-                    .is_in(countries.iter().map(|c| c.0.clone())),
-            );
-        }
-        if let Some(roles) = &self.role {
-            participations.and_where(
-                Expr::col((participation::Entity, participation::Column::Role)).is_in(
-                    roles
-                        .iter()
-                        .map(|r| entity::enums::ParticipationRole::from(*r)),
-                ),
-            );
-        }
-        Ok(Condition::all().add(project::Column::Id.in_subquery(participations.to_owned())))
+    fn to_store(&self) -> ApiResult<ParticipantPredicate> {
+        Ok(ParticipantPredicate {
+            organisations: self
+                .organisation
+                .as_deref()
+                .map(|ids| ids::expect_all(RecordType::Organisation, ids))
+                .transpose()?,
+            countries: self
+                .country
+                .as_ref()
+                .map(|countries| countries.iter().map(|c| c.0.clone()).collect()),
+            roles: self
+                .role
+                .as_ref()
+                .map(|roles| roles.iter().map(|r| (*r).into()).collect()),
+        })
     }
 }
 
@@ -423,135 +400,66 @@ pub struct ProjectFilter {
     pub not: Option<Box<ProjectFilter>>,
 }
 
-fn status_condition(status: ProjectStatus, today: NaiveDate) -> Condition {
-    use project::Column::{EndDate, StartDate};
-    let not_ended = Condition::any()
-        .add(EndDate.is_null())
-        .add(EndDate.gte(today));
-    match status {
-        ProjectStatus::Completed => Condition::all().add(EndDate.lt(today)),
-        ProjectStatus::Unknown => Condition::all().add(StartDate.is_null()).add(not_ended),
-        ProjectStatus::Planned => Condition::all().add(StartDate.gt(today)).add(not_ended),
-        ProjectStatus::Ongoing => Condition::all().add(StartDate.lte(today)).add(not_ended),
-    }
-}
+impl FilterInput for ProjectFilter {
+    type Predicate = ProjectPredicate;
 
-impl LogicalFilter for ProjectFilter {
-    fn own_condition(&self) -> ApiResult<Condition> {
-        use project::Column;
-        let mut all = Condition::all();
+    fn predicates(&self) -> ApiResult<Vec<ProjectPredicate>> {
+        let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all = all.add(Column::SearchText.like(contains_pattern(text)));
+            all.push(ProjectPredicate::Text(text.clone()));
         }
         if let Some(countries) = &self.country {
-            let by_country = ParticipantFilter {
-                country: Some(countries.clone()),
+            all.push(ProjectPredicate::Participant(ParticipantPredicate {
+                countries: Some(countries.iter().map(|c| c.0.clone()).collect()),
                 ..Default::default()
-            };
-            all = all.add(by_country.condition()?);
+            }));
         }
         if let Some(participant) = &self.participant {
-            all = all.add(participant.condition()?);
+            all.push(ProjectPredicate::Participant(participant.to_store()?));
         }
         if let Some(funders) = &self.funder {
-            let funder_ids = ids::expect_all(RecordType::Funder, funders)?;
-            let via_programme = Query::select()
-                .column(programme::Column::Id)
-                .from(programme::Entity)
-                .and_where(programme::Column::FunderId.is_in(funder_ids.clone()))
-                .to_owned();
-            let via_line = Query::select()
-                .column(funding_line::Column::ProjectId)
-                .from(funding_line::Entity)
-                .and_where(funding_line::Column::FunderId.is_in(funder_ids))
-                .to_owned();
-            all = all.add(
-                Condition::any()
-                    .add(Column::ProgrammeId.in_subquery(via_programme))
-                    .add(Column::Id.in_subquery(via_line)),
-            );
+            all.push(ProjectPredicate::Funder(ids::expect_all(
+                RecordType::Funder,
+                funders,
+            )?));
         }
         if let Some(programmes) = &self.programme {
-            let ids = ids::expect_all(RecordType::Programme, programmes)?;
-            all = all.add(in_programme_subtree(Column::ProgrammeId, ids));
+            all.push(ProjectPredicate::Programme(ids::expect_all(
+                RecordType::Programme,
+                programmes,
+            )?));
         }
         if let Some(range) = &self.active_during {
             let (from, to) = range.checked()?;
-            all = all.add(Column::StartDate.is_not_null());
-            if let Some(to) = to {
-                all = all.add(Column::StartDate.lte(to));
-            }
-            if let Some(from) = from {
-                all = all.add(
-                    Condition::any()
-                        .add(Column::EndDate.is_null())
-                        .add(Column::EndDate.gte(from)),
-                );
-            }
+            all.push(ProjectPredicate::ActiveDuring(from, to));
         }
         if let Some(range) = &self.start_date {
             let (from, to) = range.checked()?;
-            if let Some(from) = from {
-                all = all.add(Column::StartDate.gte(from));
-            }
-            if let Some(to) = to {
-                all = all.add(Column::StartDate.lte(to));
-            }
+            all.push(ProjectPredicate::StartsBetween(from, to));
         }
         if let Some(statuses) = &self.status {
-            let today = Utc::now().date_naive();
-            all = all.add(statuses.iter().fold(Condition::any(), |any, s| {
-                any.add(status_condition(*s, today))
-            }));
+            all.push(ProjectPredicate::Status(
+                statuses.iter().map(|s| (*s).into()).collect(),
+            ));
         }
         if let Some(places) = &self.place {
-            let covered = Query::select()
-                .column(project_place::Column::ProjectId)
-                .from(project_place::Entity)
-                .and_where(
-                    project_place::Column::PlaceId
-                        .is_in(ids::expect_all(RecordType::Place, places)?),
-                )
-                .to_owned();
-            all = all.add(Column::Id.in_subquery(covered));
+            all.push(ProjectPredicate::Place(ids::expect_all(
+                RecordType::Place,
+                places,
+            )?));
         }
         if let Some(cross_border) = self.cross_border {
-            let countries = Func::count_distinct(Expr::col((
-                organisation::Entity,
-                organisation::Column::CountryCode,
-            )));
-            let spanning = Query::select()
-                .column((participation::Entity, participation::Column::ProjectId))
-                .from(participation::Entity)
-                .inner_join(
-                    organisation::Entity,
-                    Expr::col((organisation::Entity, organisation::Column::Id))
-                        .equals((participation::Entity, participation::Column::OrganisationId)),
-                )
-                .and_where(
-                    Expr::col((participation::Entity, participation::Column::Role))
-                        .ne(entity::enums::ParticipationRole::Funder),
-                )
-                .add_group_by([Expr::col((
-                    participation::Entity,
-                    participation::Column::ProjectId,
-                ))])
-                .and_having(Expr::expr(countries).gte(2))
-                .to_owned();
-            all = all.add(if cross_border {
-                Column::Id.in_subquery(spanning)
-            } else {
-                Column::Id.not_in_subquery(spanning)
-            });
+            all.push(ProjectPredicate::CrossBorder(cross_border));
         }
         Ok(all)
     }
 
-    logical_filter!(ProjectFilter);
+    logical_filter!();
 }
 
 /// Fields projects can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "StoredOrderField")]
 pub enum ProjectOrderField {
     /// Start date; projects without one come last.
     StartDate,
@@ -593,29 +501,21 @@ impl ProjectQuery {
         #[graphql(desc = "Which projects to return.")] filter: Option<ProjectFilter>,
         #[graphql(desc = "Sort order; ties are broken by ID.")] order_by: Option<Vec<ProjectOrder>>,
     ) -> Result<ProjectConnection> {
-        let order: Vec<(project::Column, Order)> = order_by
+        let order: Vec<_> = order_by
             .unwrap_or_default()
             .into_iter()
-            .map(|o| {
-                let column = match o.field {
-                    ProjectOrderField::StartDate => project::Column::StartDate,
-                    ProjectOrderField::EndDate => project::Column::EndDate,
-                    ProjectOrderField::Acronym => project::Column::Acronym,
-                    ProjectOrderField::Key => project::Column::Key,
-                };
-                (column, o.direction.into())
-            })
+            .map(|o| projects::sort_column(o.field.into(), o.direction.is_descending()))
             .collect();
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        Ok(
-            page_of::<project::Entity, _, _>(ctx, filter.as_ref(), order, &args, Project)
-                .await?
-                .into(),
+        let filter = store_filter(filter.as_ref())?;
+        let page = projects::page_of(
+            db(ctx)?,
+            filter.as_ref(),
+            &order,
+            &page_args(first, after, last, before),
+            limits(ctx)?,
+            wants_total_count(ctx),
         )
+        .await?;
+        Ok(ProjectConnection::of(page, Project))
     }
 }

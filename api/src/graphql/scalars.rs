@@ -163,7 +163,7 @@ impl Money {
     /// Money from an amount stored in hundredths of the currency unit.
     pub fn from_minor(minor: i64, currency: &str) -> Self {
         Self {
-            amount: Decimal(crate::money::from_minor_units(minor)),
+            amount: Decimal(crate::domain::money::from_minor_units(minor)),
             currency: CurrencyCode(currency.to_owned()),
         }
     }

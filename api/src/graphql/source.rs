@@ -2,17 +2,15 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use entity::enums::RecordType;
-use entity::source_document;
-use sea_orm::{EntityTrait, QueryOrder};
 
-use super::common::db;
+use super::context::db;
 use super::ids;
 use super::scalars::LanguageCode;
-use crate::error::ApiError;
+use crate::store::sources::{self, SourceDocumentRow};
 
 /// A document the dataset was curated from. Every record links to the documents it came from.
 #[derive(Debug, Clone)]
-pub struct SourceDocument(pub source_document::Model);
+pub struct SourceDocument(pub SourceDocumentRow);
 
 /// A document the dataset was curated from. Every record links to the documents it came from.
 #[Object]
@@ -52,11 +50,7 @@ pub struct SourceQuery;
 impl SourceQuery {
     /// Every source document, by file name. The list is short, so it is not paginated.
     async fn source_documents(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        let rows = source_document::Entity::find()
-            .order_by_asc(source_document::Column::FileName)
-            .all(db(ctx)?)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = sources::all(db(ctx)?).await?;
         Ok(rows.into_iter().map(SourceDocument).collect())
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 
-use crate::rate_limit::Client;
+use crate::store::rate_limits::Client;
 
 /// The header an API key is sent in.
 pub const API_KEY_HEADER: &str = "x-api-key";

@@ -1,6 +1,6 @@
 //! The data generator: deterministic for a seed, batched, and consistent with the analytics.
 
-use api::generate::{GenerateOptions, generate};
+use api::seed::generate::{GenerateOptions, generate};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tempfile::TempDir;
 
@@ -21,10 +21,10 @@ fn options(projects: u32, seed: u64) -> GenerateOptions {
 }
 
 async fn empty_database(backend: &str, dir: &TempDir) -> DatabaseConnection {
-    let (db, _) = api::db::connect(&fresh_database(backend, dir.path()).await, 2)
+    let (db, _) = api::store::database::connect(&fresh_database(backend, dir.path()).await, 2)
         .await
         .expect("connect");
-    api::db::migrate(&db).await.expect("migrate");
+    api::store::database::migrate(&db).await.expect("migrate");
     db
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use api::config::Settings;
-use api::rate_limit::{BucketPolicy, RateLimiter};
+use api::store::rate_limits::{BucketPolicy, RateLimiter};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::helpers::{TestApp, backends, fresh_database, start_up_error};
@@ -222,7 +222,7 @@ async fn buckets_that_have_refilled_are_forgotten_and_start_full_again() {
                 restore_rate: 1,
             },
         );
-        let now = api::rate_limit::now_ms();
+        let now = api::store::rate_limits::now_ms();
         assert_eq!(
             limiter.forget_full_buckets(now).await.ok(),
             Some(0),

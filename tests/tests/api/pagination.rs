@@ -120,3 +120,170 @@ async fn an_invalid_cursor_is_bad_user_input() {
         }
     }
 }
+
+const ORDERED: &str = "query($first: Int, $after: String, $last: Int, $before: String) {
+    places(first: $first, after: $after, last: $last, before: $before,
+           orderBy: [{ field: KIND, direction: DESC }, { field: COUNTRY }]) {
+        edges { cursor node { key } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+
+/// Walks a connection page by page, forwards or backwards, and returns the keys in list order.
+async fn walk(app: &TestApp, query: &str, size: i32, backwards: bool) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor = Value::Null;
+    for _ in 0..50 {
+        let variables = if backwards {
+            json!({ "last": size, "before": cursor })
+        } else {
+            json!({ "first": size, "after": cursor })
+        };
+        let page = app.data(query, variables).await["places"].clone();
+        let mut page_keys = node_keys(&page);
+        if backwards {
+            page_keys.extend(keys);
+            keys = page_keys;
+            if page["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            cursor = page["pageInfo"]["startCursor"].clone();
+        } else {
+            keys.extend(page_keys);
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            cursor = page["pageInfo"]["endCursor"].clone();
+        }
+    }
+    keys
+}
+
+#[tokio::test]
+async fn ordered_pages_walk_the_same_list_forwards_and_backwards() {
+    for app in TestApp::all().await {
+        let all = node_keys(&app.data(ORDERED, json!({ "first": 100 })).await["places"]);
+        assert_eq!(all.len(), 32, "[{}]", app.backend);
+        assert_eq!(
+            walk(&app, ORDERED, 7, false).await,
+            all,
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(walk(&app, ORDERED, 7, true).await, all, "[{}]", app.backend);
+    }
+}
+
+#[tokio::test]
+async fn pages_ordered_by_a_column_with_nulls_put_them_last_and_lose_none() {
+    // Outcomes without a planned quantity sort last, whichever the direction.
+    const BY_QUANTITY: &str = "query($first: Int, $after: String, $last: Int, $before: String) {
+        places: outcomes(first: $first, after: $after, last: $last, before: $before,
+                 orderBy: [{ field: PLANNED_QUANTITY, direction: DESC }]) {
+            edges { cursor node { key: id plannedQuantity } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+    for app in TestApp::all().await {
+        let all = app.data(BY_QUANTITY, json!({ "first": 100 })).await["places"].clone();
+        let quantities: Vec<Value> = all["edges"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .map(|e| e["node"]["plannedQuantity"].clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first_null = quantities.iter().position(Value::is_null).unwrap_or(0);
+        assert!(
+            first_null > 0,
+            "[{}] some outcomes have quantities",
+            app.backend
+        );
+        assert!(quantities[first_null..].iter().all(Value::is_null));
+        let keys = node_keys(&all);
+        assert_eq!(
+            walk(&app, BY_QUANTITY, 4, false).await,
+            keys,
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(
+            walk(&app, BY_QUANTITY, 4, true).await,
+            keys,
+            "[{}]",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_stays_valid_when_rows_before_it_are_inserted_or_deleted() {
+    use sea_orm::ConnectionTrait;
+    const BY_KEY: &str = "query($first: Int, $after: String) {
+        places(first: $first, after: $after, orderBy: [{ field: KEY }]) {
+            totalCount edges { cursor node { key } } pageInfo { endCursor } } }";
+    let insert = |key: &str| {
+        format!(
+            "INSERT INTO places (key, kind, country_code, search_text) \
+             VALUES ('{key}', 'VENUE', 'LV', '{key}')"
+        )
+    };
+    for app in TestApp::all().await {
+        // Two places that sort first, so they lie before the cursor.
+        for key in ["0-a", "0-b"] {
+            app.db
+                .execute_unprepared(&insert(key))
+                .await
+                .expect("insert");
+        }
+        let all = node_keys(&app.data(BY_KEY, json!({ "first": 100 })).await["places"]);
+        assert_eq!(all[..2], ["0-a", "0-b"], "[{}]", app.backend);
+        let first = app.data(BY_KEY, json!({ "first": 10 })).await["places"].clone();
+        let cursor = first["pageInfo"]["endCursor"].clone();
+        app.db
+            .execute_unprepared("DELETE FROM places WHERE key IN ('0-a', '0-b')")
+            .await
+            .expect("delete");
+        app.db
+            .execute_unprepared(&insert("0-c"))
+            .await
+            .expect("insert");
+        let second = app
+            .data(BY_KEY, json!({ "first": 10, "after": cursor }))
+            .await["places"]
+            .clone();
+        assert_eq!(node_keys(&second), all[10..20], "[{}]", app.backend);
+        assert_eq!(
+            second["totalCount"],
+            json!(all.len() - 1),
+            "[{}]",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_ordering_is_refused() {
+    for app in TestApp::all().await {
+        let ordered = app.data(ORDERED, json!({ "first": 3 })).await["places"].clone();
+        assert_eq!(
+            app.error_codes(PAGE, json!({ "after": ordered["pageInfo"]["endCursor"] }))
+                .await,
+            vec!["BAD_USER_INPUT"],
+            "[{}]",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn rows_are_counted_only_when_total_count_is_selected() {
+    for app in TestApp::all().await {
+        let count = |query: &'static str| {
+            let app = &app;
+            async move {
+                let before = app.statements.get();
+                app.data(query, json!({})).await;
+                app.statements.get() - before
+            }
+        };
+        let without = count("{ projects(first: 2) { nodes { key } } }").await;
+        let with = count("{ projects(first: 2) { totalCount nodes { key } } }").await;
+        assert_eq!(with, without + 1, "[{}]", app.backend);
+    }
+}

@@ -97,7 +97,9 @@ async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() 
             error.contains("unknown organisation `no-such-organisation`"),
             "[{backend}] {error}"
         );
-        let (db, _) = api::db::connect(&url, 1).await.expect("connect");
+        let (db, _) = api::store::database::connect(&url, 1)
+            .await
+            .expect("connect");
         assert_eq!(
             entity::source_document::Entity::find()
                 .count(&db)

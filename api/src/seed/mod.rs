@@ -4,6 +4,10 @@
 //! A dataset is five JSON files: `sources.json`, `places.json`, `organisations.json`,
 //! `funding.json` and `projects.json`. Records refer to each other by `key`; every top-level
 //! record names the source documents it came from, and nested records inherit their project's.
+//!
+//! [`generate`] writes synthetic data at scale for benchmarks.
+
+pub mod generate;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -25,8 +29,8 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use crate::money;
-use crate::search::search_text;
+use crate::domain::money;
+use crate::domain::text::search_text;
 
 /// Texts of one field by ISO 639-1 language. `en` is a curators' translation; every other
 /// language is the text as a source wrote it.
@@ -259,14 +263,14 @@ impl Dataset {
     /// The curated dataset in `data/`, built into the binary so a bare `cargo run` has it.
     pub fn embedded() -> Result<Self, SeedError> {
         Ok(Self {
-            sources: parse("sources.json", include_str!("../../data/sources.json"))?,
-            places: parse("places.json", include_str!("../../data/places.json"))?,
+            sources: parse("sources.json", include_str!("../../../data/sources.json"))?,
+            places: parse("places.json", include_str!("../../../data/places.json"))?,
             organisations: parse(
                 "organisations.json",
-                include_str!("../../data/organisations.json"),
+                include_str!("../../../data/organisations.json"),
             )?,
-            funding: parse("funding.json", include_str!("../../data/funding.json"))?,
-            projects: parse("projects.json", include_str!("../../data/projects.json"))?,
+            funding: parse("funding.json", include_str!("../../../data/funding.json"))?,
+            projects: parse("projects.json", include_str!("../../../data/projects.json"))?,
         })
     }
 

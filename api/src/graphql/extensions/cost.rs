@@ -22,7 +22,7 @@ use async_graphql::parser::types::{
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, Value};
 
-use super::pagination::PageLimits;
+use crate::store::page::PageLimits;
 
 /// Items a list without paging is assumed to hold.
 pub const LIST_ESTIMATE: u64 = 10;

@@ -7,9 +7,8 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
-use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::db::StatementCounter;
+use crate::store::database::PoolStats;
 
 /// The metrics of one server process.
 #[derive(Clone)]
@@ -106,25 +105,17 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, with the pool and statement figures read now.
-    pub fn render(&self, db: &DatabaseConnection, statements: &StatementCounter) -> String {
-        let (size, idle) = match db.get_database_backend() {
-            DbBackend::Postgres => {
-                let pool = db.get_postgres_connection_pool();
-                (pool.size(), pool.num_idle())
-            }
-            DbBackend::Sqlite => {
-                let pool = db.get_sqlite_connection_pool();
-                (pool.size(), pool.num_idle())
-            }
-            _ => (0, 0),
-        };
-        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
-        self.pool.with_label_values(&["open"]).set(i64::from(size));
-        self.pool.with_label_values(&["idle"]).set(i64::from(idle));
+    pub fn render(&self, pool: PoolStats, statements_run: u64) -> String {
+        self.pool
+            .with_label_values(&["open"])
+            .set(i64::from(pool.open));
+        self.pool
+            .with_label_values(&["idle"])
+            .set(i64::from(pool.idle));
         self.pool
             .with_label_values(&["in_use"])
-            .set(i64::from(size.saturating_sub(idle)));
-        let counted = statements.get();
+            .set(i64::from(pool.open.saturating_sub(pool.idle)));
+        let counted = statements_run;
         let seen = self.statements.get();
         if counted > seen {
             self.statements.inc_by(counted - seen);

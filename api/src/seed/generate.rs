@@ -22,8 +22,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
-use crate::derived;
-use crate::search::search_text;
+use crate::domain::text::search_text;
+use crate::store::derived;
 
 /// What to generate.
 #[derive(Debug, Clone, clap::Args)]
@@ -498,7 +498,7 @@ fn generate_project(
             currency: currency.to_owned(),
             position: i32::try_from(position).unwrap_or(0),
         };
-        for (year, days, share) in derived::year_shares(amount_minor, start, end) {
+        for (year, days, share) in crate::domain::funding::year_shares(amount_minor, start, end) {
             rows.line_years.push(funding_line_year::ActiveModel {
                 funding_line_id: Set(line_id),
                 year: Set(year),

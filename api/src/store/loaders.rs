@@ -14,23 +14,24 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::Row;
 use super::analytics::{FundingHandledBy, FundingSumsOf, RepeatPartnersOf, RoleCountsOf};
+use super::funding::{FunderRow, ProgrammeRow};
+use super::organisations::OrganisationRow;
+use super::places::PlaceRow;
+use super::projects::ProjectRow;
 use crate::error::ApiError;
 
-/// An entity with an `i32` primary key called `id`.
+/// An entity whose primary key is an `i32` column.
 pub trait Keyed: EntityTrait {
     fn id_column() -> Self::Column;
-    fn id_of(model: &Self::Model) -> i32;
 }
 
 macro_rules! keyed {
-    ($($module:ident),+) => {$(
+    ($($module:ident),+ $(,)?) => {$(
         impl Keyed for $module::Entity {
             fn id_column() -> Self::Column {
                 $module::Column::Id
-            }
-            fn id_of(model: &Self::Model) -> i32 {
-                model.id
             }
         }
     )+};
@@ -41,7 +42,6 @@ keyed!(
     event,
     funder,
     funding_line,
-    localized_text,
     organisation,
     organisation_identifier,
     outcome,
@@ -50,58 +50,54 @@ keyed!(
     programme,
     project,
     project_place,
-    record_source,
-    source_document
+    source_document,
 );
 
-/// Loads records by primary key.
-pub struct ById<E> {
+/// Loads rows of type `R` by primary key.
+pub struct ById<E, R> {
     db: DatabaseConnection,
-    entity: PhantomData<fn() -> E>,
+    rows: PhantomData<fn() -> (E, R)>,
 }
 
-impl<E> Loader<i32> for ById<E>
+impl<E, R> Loader<i32> for ById<E, R>
 where
     E: Keyed + Send + Sync + 'static,
-    E::Model: Send + Sync + Clone + 'static,
+    R: Row<E>,
 {
-    type Value = E::Model;
+    type Value = R;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, ApiError> {
-        let rows = E::find()
-            .filter(E::id_column().is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, R>, ApiError> {
+        let select = E::find().filter(E::id_column().is_in(keys.iter().copied()));
+        let rows = R::project(select).into_model::<R>().all(&self.db).await?;
+        Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
     }
 }
 
-/// Loads the records whose foreign key `column` points at each key, in `position`-then-id order.
-pub struct ChildrenOf<E: EntityTrait> {
+/// Loads the rows whose foreign key `column` points at each key, in `order`-then-id order.
+pub struct ChildrenOf<E: EntityTrait, R> {
     db: DatabaseConnection,
     column: E::Column,
     order: E::Column,
-    key_of: fn(&E::Model) -> Option<i32>,
+    key_of: fn(&R) -> Option<i32>,
 }
 
-impl<E> Loader<i32> for ChildrenOf<E>
+impl<E, R> Loader<i32> for ChildrenOf<E, R>
 where
     E: Keyed + Send + Sync + 'static,
     E::Column: Send + Sync,
-    E::Model: Send + Sync + Clone + 'static,
+    R: Row<E>,
 {
-    type Value = Vec<E::Model>;
+    type Value = Vec<R>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, ApiError> {
-        let rows = E::find()
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<R>>, ApiError> {
+        let select = E::find()
             .filter(self.column.is_in(keys.iter().copied()))
             .order_by_asc(self.order)
-            .order_by_asc(E::id_column())
-            .all(&self.db)
-            .await?;
-        let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+            .order_by_asc(E::id_column());
+        let rows = R::project(select).into_model::<R>().all(&self.db).await?;
+        let mut grouped: HashMap<i32, Vec<R>> = HashMap::new();
         for row in rows {
             if let Some(key) = (self.key_of)(&row) {
                 grouped.entry(key).or_default().push(row);
@@ -192,34 +188,38 @@ impl<L: Loader<i32>> PerType<L> {
 
 /// All loaders of one request. Created per request so cached rows never outlive it.
 pub struct Loaders {
-    pub projects: DataLoader<ById<project::Entity>>,
-    pub organisations: DataLoader<ById<organisation::Entity>>,
-    pub places: DataLoader<ById<place::Entity>>,
-    pub funders: DataLoader<ById<funder::Entity>>,
-    pub programmes: DataLoader<ById<programme::Entity>>,
-    pub funding_lines: DataLoader<ById<funding_line::Entity>>,
-    pub participations: DataLoader<ById<participation::Entity>>,
-    pub outcomes: DataLoader<ById<outcome::Entity>>,
-    pub events: DataLoader<ById<event::Entity>>,
-    pub contacts: DataLoader<ById<contact::Entity>>,
-    pub source_documents: DataLoader<ById<source_document::Entity>>,
-    pub participations_of_project: DataLoader<ChildrenOf<participation::Entity>>,
-    pub participations_of_organisation: DataLoader<ChildrenOf<participation::Entity>>,
-    pub funding_lines_of_project: DataLoader<ChildrenOf<funding_line::Entity>>,
-    pub funding_lines_of_programme: DataLoader<ChildrenOf<funding_line::Entity>>,
-    pub outcomes_of_project: DataLoader<ChildrenOf<outcome::Entity>>,
-    pub outcomes_of_outcome: DataLoader<ChildrenOf<outcome::Entity>>,
-    pub events_of_project: DataLoader<ChildrenOf<event::Entity>>,
-    pub events_of_event: DataLoader<ChildrenOf<event::Entity>>,
-    pub places_of_project: DataLoader<ChildrenOf<project_place::Entity>>,
-    pub projects_of_place: DataLoader<ChildrenOf<project_place::Entity>>,
-    pub places_of_place: DataLoader<ChildrenOf<place::Entity>>,
-    pub contacts_of_project: DataLoader<ChildrenOf<contact::Entity>>,
-    pub contacts_of_organisation: DataLoader<ChildrenOf<contact::Entity>>,
-    pub programmes_of_funder: DataLoader<ChildrenOf<programme::Entity>>,
-    pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity>>,
-    pub projects_of_programme: DataLoader<ChildrenOf<project::Entity>>,
-    pub identifiers_of_organisation: DataLoader<ChildrenOf<organisation_identifier::Entity>>,
+    pub projects: DataLoader<ById<project::Entity, ProjectRow>>,
+    pub organisations: DataLoader<ById<organisation::Entity, OrganisationRow>>,
+    pub places: DataLoader<ById<place::Entity, PlaceRow>>,
+    pub funders: DataLoader<ById<funder::Entity, FunderRow>>,
+    pub programmes: DataLoader<ById<programme::Entity, ProgrammeRow>>,
+    pub funding_lines: DataLoader<ById<funding_line::Entity, funding_line::Model>>,
+    pub participations: DataLoader<ById<participation::Entity, participation::Model>>,
+    pub outcomes: DataLoader<ById<outcome::Entity, outcome::Model>>,
+    pub events: DataLoader<ById<event::Entity, event::Model>>,
+    pub contacts: DataLoader<ById<contact::Entity, contact::Model>>,
+    pub source_documents: DataLoader<ById<source_document::Entity, source_document::Model>>,
+    pub participations_of_project:
+        DataLoader<ChildrenOf<participation::Entity, participation::Model>>,
+    pub participations_of_organisation:
+        DataLoader<ChildrenOf<participation::Entity, participation::Model>>,
+    pub funding_lines_of_project: DataLoader<ChildrenOf<funding_line::Entity, funding_line::Model>>,
+    pub funding_lines_of_programme:
+        DataLoader<ChildrenOf<funding_line::Entity, funding_line::Model>>,
+    pub outcomes_of_project: DataLoader<ChildrenOf<outcome::Entity, outcome::Model>>,
+    pub outcomes_of_outcome: DataLoader<ChildrenOf<outcome::Entity, outcome::Model>>,
+    pub events_of_project: DataLoader<ChildrenOf<event::Entity, event::Model>>,
+    pub events_of_event: DataLoader<ChildrenOf<event::Entity, event::Model>>,
+    pub places_of_project: DataLoader<ChildrenOf<project_place::Entity, project_place::Model>>,
+    pub projects_of_place: DataLoader<ChildrenOf<project_place::Entity, project_place::Model>>,
+    pub places_of_place: DataLoader<ChildrenOf<place::Entity, PlaceRow>>,
+    pub contacts_of_project: DataLoader<ChildrenOf<contact::Entity, contact::Model>>,
+    pub contacts_of_organisation: DataLoader<ChildrenOf<contact::Entity, contact::Model>>,
+    pub programmes_of_funder: DataLoader<ChildrenOf<programme::Entity, ProgrammeRow>>,
+    pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity, ProgrammeRow>>,
+    pub projects_of_programme: DataLoader<ChildrenOf<project::Entity, ProjectRow>>,
+    pub identifiers_of_organisation:
+        DataLoader<ChildrenOf<organisation_identifier::Entity, organisation_identifier::Model>>,
     pub funding_sums: DataLoader<FundingSumsOf>,
     pub role_counts: DataLoader<RoleCountsOf>,
     pub funding_handled: DataLoader<FundingHandledBy>,
@@ -230,31 +230,31 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
-        fn by_id<E>(db: &DatabaseConnection, delay: Duration) -> DataLoader<ById<E>>
+        fn by_id<E, R>(db: &DatabaseConnection, delay: Duration) -> DataLoader<ById<E, R>>
         where
             E: Keyed + Send + Sync + 'static,
-            E::Model: Send + Sync + Clone + 'static,
+            R: Row<E>,
         {
             DataLoader::new(
                 ById {
                     db: db.clone(),
-                    entity: PhantomData,
+                    rows: PhantomData,
                 },
                 tokio::spawn,
             )
             .delay(delay)
         }
-        fn children<E>(
+        fn children<E, R>(
             db: &DatabaseConnection,
             delay: Duration,
             column: E::Column,
             order: E::Column,
-            key_of: fn(&E::Model) -> Option<i32>,
-        ) -> DataLoader<ChildrenOf<E>>
+            key_of: fn(&R) -> Option<i32>,
+        ) -> DataLoader<ChildrenOf<E, R>>
         where
             E: Keyed + Send + Sync + 'static,
             E::Column: Send + Sync,
-            E::Model: Send + Sync + Clone + 'static,
+            R: Row<E>,
         {
             DataLoader::new(
                 ChildrenOf {
@@ -279,119 +279,119 @@ impl Loaders {
             events: by_id(db, delay),
             contacts: by_id(db, delay),
             source_documents: by_id(db, delay),
-            participations_of_project: children::<participation::Entity>(
+            participations_of_project: children::<participation::Entity, _>(
                 db,
                 delay,
                 participation::Column::ProjectId,
                 participation::Column::Position,
                 |m| Some(m.project_id),
             ),
-            participations_of_organisation: children::<participation::Entity>(
+            participations_of_organisation: children::<participation::Entity, _>(
                 db,
                 delay,
                 participation::Column::OrganisationId,
                 participation::Column::ProjectId,
                 |m| Some(m.organisation_id),
             ),
-            funding_lines_of_project: children::<funding_line::Entity>(
+            funding_lines_of_project: children::<funding_line::Entity, _>(
                 db,
                 delay,
                 funding_line::Column::ProjectId,
                 funding_line::Column::Position,
                 |m| Some(m.project_id),
             ),
-            funding_lines_of_programme: children::<funding_line::Entity>(
+            funding_lines_of_programme: children::<funding_line::Entity, _>(
                 db,
                 delay,
                 funding_line::Column::ProgrammeId,
                 funding_line::Column::ProjectId,
                 |m| m.programme_id,
             ),
-            outcomes_of_project: children::<outcome::Entity>(
+            outcomes_of_project: children::<outcome::Entity, _>(
                 db,
                 delay,
                 outcome::Column::ProjectId,
                 outcome::Column::Position,
                 |m| Some(m.project_id),
             ),
-            outcomes_of_outcome: children::<outcome::Entity>(
+            outcomes_of_outcome: children::<outcome::Entity, _>(
                 db,
                 delay,
                 outcome::Column::ParentId,
                 outcome::Column::Position,
                 |m| m.parent_id,
             ),
-            events_of_project: children::<event::Entity>(
+            events_of_project: children::<event::Entity, _>(
                 db,
                 delay,
                 event::Column::ProjectId,
                 event::Column::Position,
                 |m| Some(m.project_id),
             ),
-            events_of_event: children::<event::Entity>(
+            events_of_event: children::<event::Entity, _>(
                 db,
                 delay,
                 event::Column::ParentId,
                 event::Column::Position,
                 |m| m.parent_id,
             ),
-            places_of_project: children::<project_place::Entity>(
+            places_of_project: children::<project_place::Entity, _>(
                 db,
                 delay,
                 project_place::Column::ProjectId,
                 project_place::Column::Position,
                 |m| Some(m.project_id),
             ),
-            projects_of_place: children::<project_place::Entity>(
+            projects_of_place: children::<project_place::Entity, _>(
                 db,
                 delay,
                 project_place::Column::PlaceId,
                 project_place::Column::ProjectId,
                 |m| Some(m.place_id),
             ),
-            places_of_place: children::<place::Entity>(
+            places_of_place: children::<place::Entity, _>(
                 db,
                 delay,
                 place::Column::ParentId,
                 place::Column::Key,
                 |m| m.parent_id,
             ),
-            contacts_of_project: children::<contact::Entity>(
+            contacts_of_project: children::<contact::Entity, _>(
                 db,
                 delay,
                 contact::Column::ProjectId,
                 contact::Column::Position,
                 |m| m.project_id,
             ),
-            contacts_of_organisation: children::<contact::Entity>(
+            contacts_of_organisation: children::<contact::Entity, _>(
                 db,
                 delay,
                 contact::Column::OrganisationId,
                 contact::Column::Position,
                 |m| m.organisation_id,
             ),
-            programmes_of_funder: children::<programme::Entity>(
+            programmes_of_funder: children::<programme::Entity, _>(
                 db,
                 delay,
                 programme::Column::FunderId,
                 programme::Column::Key,
                 |m| Some(m.funder_id),
             ),
-            programmes_of_programme: children::<programme::Entity>(
+            programmes_of_programme: children::<programme::Entity, _>(
                 db,
                 delay,
                 programme::Column::ParentId,
                 programme::Column::Key,
                 |m| m.parent_id,
             ),
-            projects_of_programme: children::<project::Entity>(
+            projects_of_programme: children::<project::Entity, _>(
                 db,
                 delay,
                 project::Column::ProgrammeId,
                 project::Column::StartDate,
                 |m| m.programme_id,
             ),
-            identifiers_of_organisation: children::<organisation_identifier::Entity>(
+            identifiers_of_organisation: children::<organisation_identifier::Entity, _>(
                 db,
                 delay,
                 organisation_identifier::Column::OrganisationId,

@@ -1,12 +1,13 @@
-//! Connecting to the database, applying migrations, and counting the SQL statements that run
-//! (the proof that a request's statement count depends on its shape, not on the data).
+//! Connecting to the database, applying migrations, counting the SQL statements that run (the
+//! proof that a request's statement count depends on its shape, not on the data), and the
+//! pool's figures for the metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Number of statements run on a connection since it was opened.
 #[derive(Debug, Clone, Default)]
@@ -59,4 +60,32 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// True when the database answers a trivial query.
 pub async fn is_reachable(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// Connections of the pool right now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolStats {
+    /// Connections open.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+}
+
+/// How many connections the pool holds and how many of them are idle.
+pub fn pool_stats(db: &DatabaseConnection) -> PoolStats {
+    let (open, idle) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    };
+    PoolStats {
+        open,
+        idle: u32::try_from(idle).unwrap_or(u32::MAX),
+    }
 }

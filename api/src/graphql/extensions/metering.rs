@@ -1,6 +1,6 @@
 //! Metering of every request: its cost is computed from the parsed document ([`super::cost`]);
 //! the operation that runs is refused above the per-request maximum, and otherwise charged to
-//! the client's bucket ([`crate::rate_limit`]) just before it runs. Every response that got that
+//! the client's bucket ([`crate::store::rate_limits`]) just before it runs. Every response that got that
 //! far reports the cost and the bucket in `extensions.cost`, in the shape Shopify's throttle
 //! status made familiar:
 //!
@@ -23,9 +23,9 @@ use async_graphql::{Response, ServerResult, Value, Variables};
 
 use super::cost;
 use super::limits::too_complex;
-use super::pagination::PageLimits;
 use crate::error::{ApiError, code, request_error};
-use crate::rate_limit::{Client, RateLimiter, ThrottleStatus};
+use crate::store::page::PageLimits;
+use crate::store::rate_limits::{Client, RateLimiter, ThrottleStatus};
 
 /// Cost limits and the rate limiter, shared by every request.
 #[derive(Debug, Clone)]

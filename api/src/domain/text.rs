@@ -2,8 +2,6 @@
 //! "Ķekava"). Records keep a folded copy of their searchable texts in `search_text`, and queries
 //! fold the needle the same way, so matching is a plain portable `LIKE` on both databases.
 
-use sea_orm::sea_query::LikeExpr;
-
 /// Lower-case ASCII transliteration of `text`.
 pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
@@ -14,12 +12,12 @@ pub fn search_text<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     texts.into_iter().map(fold).collect::<Vec<_>>().join(" | ")
 }
 
-/// A `LIKE` pattern that finds the folded `needle` anywhere; wildcards in it match literally.
-pub fn contains_pattern(needle: &str) -> LikeExpr {
-    LikeExpr::new(contains_pattern_text(needle)).escape('\\')
-}
+/// The escape character of [`contains_pattern`].
+pub const LIKE_ESCAPE: char = '\\';
 
-fn contains_pattern_text(needle: &str) -> String {
+/// A `LIKE` pattern (escaped with [`LIKE_ESCAPE`]) that finds the folded `needle` anywhere;
+/// wildcards in the needle match literally.
+pub fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::from("%");
     for ch in fold(needle).chars() {
         if matches!(ch, '%' | '_' | '\\') {
@@ -44,6 +42,6 @@ mod tests {
 
     #[test]
     fn wildcards_in_the_needle_are_escaped() {
-        assert_eq!(contains_pattern_text("50%_a"), "%50\\%\\_a%");
+        assert_eq!(contains_pattern("50%_a"), "%50\\%\\_a%");
     }
 }

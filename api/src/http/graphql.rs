@@ -1,0 +1,225 @@
+//! The GraphQL transport: `POST /graphql` (single requests and batches) and `GET /graphql`
+//! (queries only; a browser gets the explorer), each request identified for rate limits, run
+//! within the request timeout with fresh loaders, and recorded in the metrics.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, Response};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use tracing::Instrument;
+
+use super::AppState;
+use super::client;
+use super::metrics::operation_label;
+use super::response::{
+    MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
+};
+use crate::error::{code, request_error as graphql_error};
+use crate::graphql::context::Viewer;
+use crate::store::loaders::Loaders;
+
+/// True when the document's selected operation (or any, without a name) is a mutation.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => operations.iter().any(|(name, operation)| {
+            operation.node.ty == OperationType::Mutation
+                && request
+                    .operation_name
+                    .as_deref()
+                    .is_none_or(|wanted| wanted == name.as_str())
+        }),
+    }
+}
+
+/// Runs one GraphQL request for `caller`, within the request timeout, and records its metrics.
+async fn run_one(
+    state: &AppState,
+    caller: &crate::store::rate_limits::Client,
+    request: async_graphql::Request,
+) -> Response {
+    let has_persisted_hash = request.extensions.contains_key("persistedQuery");
+    if request.query.trim().is_empty() && !has_persisted_hash {
+        return Response::from_errors(vec![graphql_error(
+            code::BAD_REQUEST,
+            "the request has no query",
+        )]);
+    }
+    let request = request
+        .data(Loaders::new(&state.db, state.loader_delay))
+        .data(Viewer::Anonymous)
+        .data(caller.clone());
+    let operation = operation_label(request.operation_name.as_deref()).to_owned();
+    let span = tracing::info_span!("graphql", operation = %operation);
+    let started = Instant::now();
+    let execution = tokio::time::timeout(state.request_timeout, state.schema.execute(request));
+    let mut response = match execution.instrument(span).await {
+        Ok(response) => response,
+        Err(_) => Response::from_errors(vec![graphql_error(
+            code::TIMEOUT,
+            format!(
+                "the request ran longer than {} ms and was stopped",
+                state.request_timeout.as_millis()
+            ),
+        )]),
+    };
+    ensure_error_codes(&mut response);
+    let codes: Vec<String> = response.errors.iter().filter_map(error_code_of).collect();
+    let cost = crate::graphql::extensions::metering::reported_cost(&response);
+    state
+        .metrics
+        .observe(&operation, started.elapsed(), &codes, cost);
+    response
+}
+
+/// Runs a single request or a batch and answers it.
+async fn execute(
+    state: &AppState,
+    media: MediaType,
+    caller: &crate::store::rate_limits::Client,
+    batch: BatchRequest,
+) -> axum::response::Response {
+    match batch {
+        BatchRequest::Single(request) => {
+            let mut response = run_one(state, caller, request).await;
+            let status = status_of(&response, media);
+            let headers = std::mem::take(&mut response.http_headers);
+            let mut body = serde_json::to_value(&response);
+            // A request error produced no data: the graphql-response media type leaves `data`
+            // out rather than sending null.
+            if status != StatusCode::OK
+                && let Ok(serde_json::Value::Object(object)) = &mut body
+            {
+                object.remove("data");
+            }
+            reply(status, media, body, headers)
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.is_empty() || requests.len() > state.max_batch_operations {
+                let message = format!(
+                    "a batch holds {} operations; between 1 and {} are allowed",
+                    requests.len(),
+                    state.max_batch_operations
+                );
+                return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
+            }
+            // One after another: a batch costs its client time, not the server parallelism.
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(run_one(state, caller, request).await);
+            }
+            let mut headers = HeaderMap::new();
+            for response in &mut responses {
+                headers.extend(std::mem::take(&mut response.http_headers));
+            }
+            let status = if responses.iter().all(|r| has_code(r, code::RATE_LIMITED)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::OK
+            };
+            let body = serde_json::to_value(BatchResponse::Batch(responses));
+            reply(status, media, body, headers)
+        }
+    }
+}
+
+/// The caller of `request`, unless it sent an unknown API key.
+fn caller_of(
+    state: &AppState,
+    request: &Request,
+) -> Result<crate::store::rate_limits::Client, client::UnknownApiKey> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    client::identify(
+        request.headers(),
+        peer,
+        &state.api_keys,
+        state.trust_forwarded_for,
+    )
+}
+
+fn unknown_api_key(media: MediaType) -> axum::response::Response {
+    request_error(
+        StatusCode::UNAUTHORIZED,
+        media,
+        code::UNAUTHENTICATED,
+        "the API key is not known; leave the header out to call without one",
+    )
+}
+
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    request: Request,
+) -> axum::response::Response {
+    let media = MediaType::negotiate(request.headers());
+    let Ok(caller) = caller_of(&state, &request) else {
+        return unknown_api_key(media);
+    };
+    match <GraphQLBatchRequest as FromRequest<AppState>>::from_request(request, &state).await {
+        Ok(batch) => execute(&state, media, &caller, batch.into_inner()).await,
+        Err(rejection) => {
+            let message = format!("the request body is not a GraphQL request: {}", rejection.0);
+            request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
+        }
+    }
+}
+
+/// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request, which
+/// may only run queries.
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    request: Request,
+) -> axum::response::Response {
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or("");
+    let wants_explorer =
+        accept.contains("text/html") && request.uri().query().is_none_or(|q| !q.contains("query="));
+    if wants_explorer {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Partnership Graph API")
+                .finish(),
+        )
+        .into_response();
+    }
+    let media = MediaType::negotiate(request.headers());
+    let Ok(caller) = caller_of(&state, &request) else {
+        return unknown_api_key(media);
+    };
+    let request =
+        match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
+            Ok(request) => request.into_inner(),
+            Err(rejection) => {
+                let message = format!("the query string is not a GraphQL request: {}", rejection.0);
+                return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
+            }
+        };
+    if is_mutation(&request) {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            code::BAD_REQUEST,
+            "mutations are only accepted over POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, media, &caller, BatchRequest::Single(request)).await
+}

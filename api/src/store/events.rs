@@ -1,0 +1,95 @@
+//! Events and the sessions of a cycle: rows, filter predicates, orderings and pages.
+
+use chrono::NaiveDate;
+use entity::enums::EventKind;
+use entity::event;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+
+use super::filter::{Filter, Predicate, filtered};
+use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use crate::error::ApiResult;
+
+/// An event or session.
+pub type EventRow = event::Model;
+
+/// One condition on events.
+#[derive(Debug, Clone)]
+pub enum EventPredicate {
+    Project(Vec<i32>),
+    Kind(Vec<EventKind>),
+    /// Dated between the two days (either may be open); undated events never match.
+    DatedBetween(Option<NaiveDate>, Option<NaiveDate>),
+    /// Online (true) or in a place (false).
+    Online(bool),
+    Place(Vec<i32>),
+}
+
+impl Predicate for EventPredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use event::Column;
+        let all = Condition::all();
+        Ok(match self {
+            Self::Project(ids) => all.add(Column::ProjectId.is_in(ids.iter().copied())),
+            Self::Kind(kinds) => all.add(Column::Kind.is_in(kinds.iter().copied())),
+            Self::DatedBetween(from, to) => {
+                let mut all = all.add(Column::StartDate.is_not_null());
+                if let Some(from) = from {
+                    all = all.add(Column::StartDate.gte(*from));
+                }
+                if let Some(to) = to {
+                    all = all.add(Column::StartDate.lte(*to));
+                }
+                all
+            }
+            Self::Online(true) => all.add(Column::OnlinePlatform.is_not_null()),
+            Self::Online(false) => all.add(Column::OnlinePlatform.is_null()),
+            Self::Place(ids) => all.add(Column::PlaceId.is_in(ids.iter().copied())),
+        })
+    }
+}
+
+/// What events can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOrderField {
+    Date,
+    Kind,
+}
+
+/// The sort columns of events by `field`: the date is the day, then the time.
+pub fn sort_columns(field: EventOrderField, descending: bool) -> Vec<SortColumn<event::Column>> {
+    let column = |column, kind, name| SortColumn {
+        column,
+        kind,
+        descending,
+        name,
+    };
+    match field {
+        EventOrderField::Date => vec![
+            column(event::Column::StartDate, SortKind::Date, "date"),
+            column(event::Column::StartTime, SortKind::Time, "time"),
+        ],
+        EventOrderField::Kind => vec![column(event::Column::Kind, SortKind::Text, "kind")],
+    }
+}
+
+/// One page of the events `filter` selects.
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<EventPredicate>>,
+    order: &[SortColumn<event::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<EventRow>> {
+    let select = filtered(event::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        event::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}

@@ -1,0 +1,64 @@
+//! Filters as the store takes them: a tree of `all`, `any` and `not` over predicates, one
+//! predicate type per aggregate (`ProjectPredicate`, `PlacePredicate`, ...), each turned into
+//! SQL by its store module. The schema builds these trees from its inputs; no GraphQL type
+//! reaches SQL.
+
+use sea_orm::sea_query::LikeExpr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+use crate::domain::text::{LIKE_ESCAPE, contains_pattern};
+use crate::error::ApiResult;
+
+/// Conditions on rows: predicates combined with `all`, `any` and `not`.
+#[derive(Debug, Clone)]
+pub enum Filter<P> {
+    /// This predicate holds.
+    Is(P),
+    /// Every one of these holds (true when empty).
+    All(Vec<Filter<P>>),
+    /// At least one of these holds (false when empty).
+    Any(Vec<Filter<P>>),
+    /// This does not hold.
+    Not(Box<Filter<P>>),
+}
+
+/// A condition on one aggregate's rows that its store module can write as SQL.
+pub trait Predicate {
+    fn condition(&self) -> ApiResult<Condition>;
+}
+
+impl<P: Predicate> Filter<P> {
+    /// The filter as one SQL condition.
+    pub fn condition(&self) -> ApiResult<Condition> {
+        Ok(match self {
+            Filter::Is(predicate) => predicate.condition()?,
+            Filter::All(filters) => filters
+                .iter()
+                .try_fold(Condition::all(), |all, f| -> ApiResult<Condition> {
+                    Ok(all.add(f.condition()?))
+                })?,
+            Filter::Any(filters) => filters
+                .iter()
+                .try_fold(Condition::any(), |any, f| -> ApiResult<Condition> {
+                    Ok(any.add(f.condition()?))
+                })?,
+            Filter::Not(filter) => filter.condition()?.not(),
+        })
+    }
+}
+
+/// `select` narrowed by `filter`, when there is one.
+pub fn filtered<E: EntityTrait, P: Predicate>(
+    select: Select<E>,
+    filter: Option<&Filter<P>>,
+) -> ApiResult<Select<E>> {
+    Ok(match filter {
+        Some(filter) => select.filter(filter.condition()?),
+        None => select,
+    })
+}
+
+/// `column` (a folded `search_text`) contains the folded `needle`.
+pub fn contains(column: impl ColumnTrait, needle: &str) -> Condition {
+    Condition::all().add(column.like(LikeExpr::new(contains_pattern(needle)).escape(LIKE_ESCAPE)))
+}

@@ -1,0 +1,274 @@
+//! Funders, their programme trees and the funding lines of projects: rows, filter predicates,
+//! orderings and pages.
+
+use entity::enums::FundingKind;
+use entity::{funder, funding_line, programme, programme_ancestor};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+
+use super::filter::{Filter, Predicate, contains, filtered};
+use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::partial_row;
+use crate::error::ApiResult;
+
+/// A funder as reads need it.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "funder::Entity", from_query_result)]
+pub struct FunderRow {
+    pub id: i32,
+    pub key: String,
+    pub organisation_id: Option<i32>,
+    pub country_code: Option<String>,
+    pub website: Option<String>,
+}
+
+partial_row!(FunderRow, funder);
+
+/// A programme as reads need it.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "programme::Entity", from_query_result)]
+pub struct ProgrammeRow {
+    pub id: i32,
+    pub key: String,
+    pub funder_id: i32,
+    pub parent_id: Option<i32>,
+    pub code: Option<String>,
+}
+
+partial_row!(ProgrammeRow, programme);
+
+/// A funding line.
+pub type FundingLineRow = funding_line::Model;
+
+/// `column` names one of the given programmes or any programme below them, so a filter on
+/// "Nordplus" also matches "Nordplus Adult". One subquery on the programme closure table.
+pub fn in_programme_subtree(column: impl ColumnTrait, programme_ids: Vec<i32>) -> Condition {
+    let subtree = Query::select()
+        .column(programme_ancestor::Column::ProgrammeId)
+        .from(programme_ancestor::Entity)
+        .and_where(programme_ancestor::Column::AncestorId.is_in(programme_ids))
+        .to_owned();
+    Condition::all().add(column.in_subquery(subtree))
+}
+
+/// One condition on funders.
+#[derive(Debug, Clone)]
+pub enum FunderPredicate {
+    /// The name contains the text (folded).
+    Text(String),
+    /// Belongs to one of these countries.
+    Country(Vec<String>),
+}
+
+impl Predicate for FunderPredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        Ok(match self {
+            Self::Text(text) => contains(funder::Column::SearchText, text),
+            Self::Country(countries) => {
+                Condition::all().add(funder::Column::CountryCode.is_in(countries.iter().cloned()))
+            }
+        })
+    }
+}
+
+/// One condition on programmes.
+#[derive(Debug, Clone)]
+pub enum ProgrammePredicate {
+    /// Name or code contains the text (folded).
+    Text(String),
+    /// Run by one of these funders.
+    Funder(Vec<i32>),
+    /// Directly under one of these programmes.
+    Parent(Vec<i32>),
+    /// Top-level (true) or a sub-programme (false).
+    TopLevel(bool),
+    /// One of these programmes or anywhere below them.
+    Within(Vec<i32>),
+}
+
+impl Predicate for ProgrammePredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use programme::Column;
+        Ok(match self {
+            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Funder(ids) => Condition::all().add(Column::FunderId.is_in(ids.iter().copied())),
+            Self::Parent(ids) => Condition::all().add(Column::ParentId.is_in(ids.iter().copied())),
+            Self::TopLevel(true) => Condition::all().add(Column::ParentId.is_null()),
+            Self::TopLevel(false) => Condition::all().add(Column::ParentId.is_not_null()),
+            Self::Within(ids) => in_programme_subtree(Column::Id, ids.clone()),
+        })
+    }
+}
+
+/// One condition on funding lines.
+#[derive(Debug, Clone)]
+pub enum FundingLinePredicate {
+    Project(Vec<i32>),
+    Funder(Vec<i32>),
+    /// Paid under one of these programmes or any programme below them.
+    Programme(Vec<i32>),
+    Kind(Vec<FundingKind>),
+    Currency(Vec<String>),
+    /// Amount in minor units within the range (either end may be open).
+    AmountBetween(Option<i64>, Option<i64>),
+}
+
+impl Predicate for FundingLinePredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use funding_line::Column;
+        Ok(match self {
+            Self::Project(ids) => {
+                Condition::all().add(Column::ProjectId.is_in(ids.iter().copied()))
+            }
+            Self::Funder(ids) => Condition::all().add(Column::FunderId.is_in(ids.iter().copied())),
+            Self::Programme(ids) => in_programme_subtree(Column::ProgrammeId, ids.clone()),
+            Self::Kind(kinds) => Condition::all().add(Column::Kind.is_in(kinds.iter().copied())),
+            Self::Currency(currencies) => {
+                Condition::all().add(Column::Currency.is_in(currencies.iter().cloned()))
+            }
+            Self::AmountBetween(min, max) => {
+                let mut all = Condition::all();
+                if let Some(min) = min {
+                    all = all.add(Column::AmountMinor.gte(*min));
+                }
+                if let Some(max) = max {
+                    all = all.add(Column::AmountMinor.lte(*max));
+                }
+                all
+            }
+        })
+    }
+}
+
+/// What funders and programmes can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunderOrderField {
+    Name,
+    Key,
+}
+
+/// What funding lines can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundingLineOrderField {
+    Amount,
+    Currency,
+    Kind,
+}
+
+/// The sort column of funders by `field`.
+pub fn funder_sort(field: FunderOrderField, descending: bool) -> SortColumn<funder::Column> {
+    let (column, name) = match field {
+        FunderOrderField::Name => (funder::Column::SearchText, "name"),
+        FunderOrderField::Key => (funder::Column::Key, "key"),
+    };
+    SortColumn {
+        column,
+        kind: SortKind::Text,
+        descending,
+        name,
+    }
+}
+
+/// The sort column of programmes by `field`.
+pub fn programme_sort(field: FunderOrderField, descending: bool) -> SortColumn<programme::Column> {
+    let (column, name) = match field {
+        FunderOrderField::Name => (programme::Column::SearchText, "name"),
+        FunderOrderField::Key => (programme::Column::Key, "key"),
+    };
+    SortColumn {
+        column,
+        kind: SortKind::Text,
+        descending,
+        name,
+    }
+}
+
+/// The sort column of funding lines by `field`.
+pub fn funding_line_sort(
+    field: FundingLineOrderField,
+    descending: bool,
+) -> SortColumn<funding_line::Column> {
+    let (column, kind, name) = match field {
+        FundingLineOrderField::Amount => (
+            funding_line::Column::AmountMinor,
+            SortKind::Integer,
+            "amount",
+        ),
+        FundingLineOrderField::Currency => {
+            (funding_line::Column::Currency, SortKind::Text, "currency")
+        }
+        FundingLineOrderField::Kind => (funding_line::Column::Kind, SortKind::Text, "kind"),
+    };
+    SortColumn {
+        column,
+        kind,
+        descending,
+        name,
+    }
+}
+
+/// One page of the funders `filter` selects.
+pub async fn funders_page(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<FunderPredicate>>,
+    order: &[SortColumn<funder::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<FunderRow>> {
+    let select = filtered(funder::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        funder::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}
+
+/// One page of the programmes `filter` selects.
+pub async fn programmes_page(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<ProgrammePredicate>>,
+    order: &[SortColumn<programme::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<ProgrammeRow>> {
+    let select = filtered(programme::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        programme::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}
+
+/// One page of the funding lines `filter` selects.
+pub async fn funding_lines_page(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<FundingLinePredicate>>,
+    order: &[SortColumn<funding_line::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<FundingLineRow>> {
+    let select = filtered(funding_line::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        funding_line::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}

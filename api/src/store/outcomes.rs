@@ -1,0 +1,96 @@
+//! Outcomes (work packages, deliverables, activities, indicators): rows, filter predicates,
+//! orderings and pages.
+
+use entity::enums::OutcomeKind;
+use entity::outcome;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+
+use super::filter::{Filter, Predicate, filtered};
+use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use crate::error::ApiResult;
+
+/// An outcome.
+pub type OutcomeRow = outcome::Model;
+
+/// One condition on outcomes.
+#[derive(Debug, Clone)]
+pub enum OutcomePredicate {
+    Project(Vec<i32>),
+    Kind(Vec<OutcomeKind>),
+    Unit(Vec<String>),
+    /// Has a planned quantity (true) or not (false).
+    HasQuantity(bool),
+    /// Top-level (true) or inside another outcome (false).
+    TopLevel(bool),
+}
+
+impl Predicate for OutcomePredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use outcome::Column;
+        let all = Condition::all();
+        Ok(match self {
+            Self::Project(ids) => all.add(Column::ProjectId.is_in(ids.iter().copied())),
+            Self::Kind(kinds) => all.add(Column::Kind.is_in(kinds.iter().copied())),
+            Self::Unit(units) => all.add(Column::Unit.is_in(units.iter().cloned())),
+            Self::HasQuantity(true) => all.add(Column::PlannedQuantity.is_not_null()),
+            Self::HasQuantity(false) => all.add(Column::PlannedQuantity.is_null()),
+            Self::TopLevel(true) => all.add(Column::ParentId.is_null()),
+            Self::TopLevel(false) => all.add(Column::ParentId.is_not_null()),
+        })
+    }
+}
+
+/// What outcomes can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeOrderField {
+    Position,
+    Kind,
+    PlannedQuantity,
+}
+
+/// The sort columns of outcomes by `field`: position is the position within the project.
+pub fn sort_columns(
+    field: OutcomeOrderField,
+    descending: bool,
+) -> Vec<SortColumn<outcome::Column>> {
+    let column = |column, kind, name| SortColumn {
+        column,
+        kind,
+        descending,
+        name,
+    };
+    match field {
+        OutcomeOrderField::Position => vec![
+            column(outcome::Column::ProjectId, SortKind::Integer, "project"),
+            column(outcome::Column::Position, SortKind::Integer, "position"),
+        ],
+        OutcomeOrderField::Kind => vec![column(outcome::Column::Kind, SortKind::Text, "kind")],
+        OutcomeOrderField::PlannedQuantity => vec![column(
+            outcome::Column::PlannedQuantity,
+            SortKind::Integer,
+            "planned_quantity",
+        )],
+    }
+}
+
+/// One page of the outcomes `filter` selects.
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<OutcomePredicate>>,
+    order: &[SortColumn<outcome::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<OutcomeRow>> {
+    let select = filtered(outcome::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        outcome::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}

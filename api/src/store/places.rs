@@ -1,0 +1,101 @@
+//! Places (countries, regions, municipalities, settlements, venues) in a tree: rows, filter
+//! predicates, orderings and pages.
+
+use entity::enums::PlaceKind;
+use entity::place;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+
+use super::filter::{Filter, Predicate, contains, filtered};
+use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::partial_row;
+use crate::error::ApiResult;
+
+/// A place as reads need it (without its folded search text).
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "place::Entity", from_query_result)]
+pub struct PlaceRow {
+    pub id: i32,
+    pub key: String,
+    pub kind: PlaceKind,
+    pub parent_id: Option<i32>,
+    pub code: Option<String>,
+    pub country_code: String,
+}
+
+partial_row!(PlaceRow, place);
+
+/// A place a project covers, in the project's order.
+pub type ProjectPlaceRow = entity::project_place::Model;
+
+/// One condition on places.
+#[derive(Debug, Clone)]
+pub enum PlacePredicate {
+    /// The name contains the text (folded).
+    Text(String),
+    Kind(Vec<PlaceKind>),
+    Country(Vec<String>),
+    /// Directly in one of these places.
+    Parent(Vec<i32>),
+}
+
+impl Predicate for PlacePredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use place::Column;
+        let all = Condition::all();
+        Ok(match self {
+            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Kind(kinds) => all.add(Column::Kind.is_in(kinds.iter().copied())),
+            Self::Country(countries) => {
+                all.add(Column::CountryCode.is_in(countries.iter().cloned()))
+            }
+            Self::Parent(ids) => all.add(Column::ParentId.is_in(ids.iter().copied())),
+        })
+    }
+}
+
+/// What places can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceOrderField {
+    Name,
+    Kind,
+    Country,
+    Key,
+}
+
+/// The sort column of places by `field`.
+pub fn sort_column(field: PlaceOrderField, descending: bool) -> SortColumn<place::Column> {
+    let (column, name) = match field {
+        PlaceOrderField::Name => (place::Column::SearchText, "name"),
+        PlaceOrderField::Kind => (place::Column::Kind, "kind"),
+        PlaceOrderField::Country => (place::Column::CountryCode, "country"),
+        PlaceOrderField::Key => (place::Column::Key, "key"),
+    };
+    SortColumn {
+        column,
+        kind: SortKind::Text,
+        descending,
+        name,
+    }
+}
+
+/// One page of the places `filter` selects.
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    filter: Option<&Filter<PlacePredicate>>,
+    order: &[SortColumn<place::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<PlaceRow>> {
+    let select = filtered(place::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        place::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}

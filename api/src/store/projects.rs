@@ -1,0 +1,278 @@
+//! Projects: their rows, the predicates of project filters (by participant, funding, period,
+//! status, place and cross-border), their orderings and pages.
+
+use chrono::{NaiveDate, Utc};
+use entity::enums::{DatePrecision, ParticipationRole};
+use entity::{funding_line, organisation, participation, programme, project, project_place};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+
+use super::filter::{Filter, Predicate, contains, filtered};
+use super::funding::in_programme_subtree;
+use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::partial_row;
+use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
+use crate::error::ApiResult;
+
+/// A project as reads need it (without its folded search text).
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "project::Entity", from_query_result)]
+pub struct ProjectRow {
+    pub id: i32,
+    pub key: String,
+    pub acronym: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub start_precision: Option<DatePrecision>,
+    pub end_date: Option<NaiveDate>,
+    pub end_precision: Option<DatePrecision>,
+    pub latest_end_date: Option<NaiveDate>,
+    pub website: Option<String>,
+    pub working_languages: String,
+    pub programme_id: Option<i32>,
+    pub stated_total_minor: Option<i64>,
+    pub stated_total_currency: Option<String>,
+    pub stated_partner_count: Option<i32>,
+    pub stated_country_count: Option<i32>,
+}
+
+partial_row!(ProjectRow, project);
+
+/// Conditions on one participation of a project; all given ones must hold for the same one.
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantPredicate {
+    pub organisations: Option<Vec<i32>>,
+    pub countries: Option<Vec<String>>,
+    pub roles: Option<Vec<ParticipationRole>>,
+}
+
+/// One condition on projects.
+#[derive(Debug, Clone)]
+pub enum ProjectPredicate {
+    /// Title, acronym, summary or a covered place contains the text (folded).
+    Text(String),
+    /// Some participation matches.
+    Participant(ParticipantPredicate),
+    /// Funded by one of these funders, through a programme or a funding line.
+    Funder(Vec<i32>),
+    /// Funded under one of these programmes or below them.
+    Programme(Vec<i32>),
+    /// Active at some point between the two days (either may be open).
+    ActiveDuring(Option<NaiveDate>, Option<NaiveDate>),
+    /// Starts between the two days (either may be open).
+    StartsBetween(Option<NaiveDate>, Option<NaiveDate>),
+    /// Has one of these statuses today.
+    Status(Vec<ProjectStatus>),
+    /// Covers one of these places.
+    Place(Vec<i32>),
+    /// Partners from two or more countries (true) or not (false).
+    CrossBorder(bool),
+}
+
+/// A filter on projects.
+pub type ProjectFilter = Filter<ProjectPredicate>;
+
+impl ParticipantPredicate {
+    /// Ids of the projects with a participation that matches.
+    fn projects(&self) -> SelectStatement {
+        let mut participations = Query::select();
+        participations
+            .column((participation::Entity, participation::Column::ProjectId))
+            .from(participation::Entity)
+            .inner_join(
+                organisation::Entity,
+                Expr::col((organisation::Entity, organisation::Column::Id))
+                    .equals((participation::Entity, participation::Column::OrganisationId)),
+            );
+        if let Some(organisations) = &self.organisations {
+            participations.and_where(
+                Expr::col((participation::Entity, participation::Column::OrganisationId))
+                    .is_in(organisations.iter().copied()),
+            );
+        }
+        if let Some(countries) = &self.countries {
+            participations.and_where(
+                Expr::col((organisation::Entity, organisation::Column::CountryCode))
+                    .is_in(countries.iter().cloned()),
+            );
+        }
+        if let Some(roles) = &self.roles {
+            participations.and_where(
+                Expr::col((participation::Entity, participation::Column::Role))
+                    .is_in(roles.iter().copied()),
+            );
+        }
+        participations.to_owned()
+    }
+}
+
+/// The status rule of [`crate::domain::project::status_on`] as SQL.
+fn status_condition(status: ProjectStatus, today: NaiveDate) -> Condition {
+    use project::Column::{EndDate, StartDate};
+    let not_ended = Condition::any()
+        .add(EndDate.is_null())
+        .add(EndDate.gte(today));
+    match status {
+        ProjectStatus::Completed => Condition::all().add(EndDate.lt(today)),
+        ProjectStatus::Unknown => Condition::all().add(StartDate.is_null()).add(not_ended),
+        ProjectStatus::Planned => Condition::all().add(StartDate.gt(today)).add(not_ended),
+        ProjectStatus::Ongoing => Condition::all().add(StartDate.lte(today)).add(not_ended),
+    }
+}
+
+/// Ids of projects whose partners (funders left out) come from two or more countries: the
+/// cross-border rule of [`crate::domain::project::is_cross_border`] as SQL.
+fn cross_border_projects() -> SelectStatement {
+    let countries = Func::count_distinct(Expr::col((
+        organisation::Entity,
+        organisation::Column::CountryCode,
+    )));
+    Query::select()
+        .column((participation::Entity, participation::Column::ProjectId))
+        .from(participation::Entity)
+        .inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((participation::Entity, participation::Column::OrganisationId)),
+        )
+        .and_where(
+            Expr::col((participation::Entity, participation::Column::Role))
+                .ne(ParticipationRole::Funder),
+        )
+        .add_group_by([Expr::col((
+            participation::Entity,
+            participation::Column::ProjectId,
+        ))])
+        .and_having(Expr::expr(countries).gte(CROSS_BORDER_COUNTRIES as i32))
+        .to_owned()
+}
+
+impl Predicate for ProjectPredicate {
+    fn condition(&self) -> ApiResult<Condition> {
+        use project::Column;
+        Ok(match self {
+            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Participant(participant) => {
+                Condition::all().add(Column::Id.in_subquery(participant.projects()))
+            }
+            Self::Funder(funder_ids) => {
+                let via_programme = Query::select()
+                    .column(programme::Column::Id)
+                    .from(programme::Entity)
+                    .and_where(programme::Column::FunderId.is_in(funder_ids.iter().copied()))
+                    .to_owned();
+                let via_line = Query::select()
+                    .column(funding_line::Column::ProjectId)
+                    .from(funding_line::Entity)
+                    .and_where(funding_line::Column::FunderId.is_in(funder_ids.iter().copied()))
+                    .to_owned();
+                Condition::any()
+                    .add(Column::ProgrammeId.in_subquery(via_programme))
+                    .add(Column::Id.in_subquery(via_line))
+            }
+            Self::Programme(programme_ids) => {
+                in_programme_subtree(Column::ProgrammeId, programme_ids.clone())
+            }
+            Self::ActiveDuring(from, to) => {
+                let mut all = Condition::all().add(Column::StartDate.is_not_null());
+                if let Some(to) = to {
+                    all = all.add(Column::StartDate.lte(*to));
+                }
+                if let Some(from) = from {
+                    all = all.add(
+                        Condition::any()
+                            .add(Column::EndDate.is_null())
+                            .add(Column::EndDate.gte(*from)),
+                    );
+                }
+                all
+            }
+            Self::StartsBetween(from, to) => {
+                let mut all = Condition::all();
+                if let Some(from) = from {
+                    all = all.add(Column::StartDate.gte(*from));
+                }
+                if let Some(to) = to {
+                    all = all.add(Column::StartDate.lte(*to));
+                }
+                all
+            }
+            Self::Status(statuses) => {
+                let today = Utc::now().date_naive();
+                statuses.iter().fold(Condition::any(), |any, s| {
+                    any.add(status_condition(*s, today))
+                })
+            }
+            Self::Place(place_ids) => {
+                let covered = Query::select()
+                    .column(project_place::Column::ProjectId)
+                    .from(project_place::Entity)
+                    .and_where(project_place::Column::PlaceId.is_in(place_ids.iter().copied()))
+                    .to_owned();
+                Condition::all().add(Column::Id.in_subquery(covered))
+            }
+            Self::CrossBorder(true) => {
+                Condition::all().add(Column::Id.in_subquery(cross_border_projects()))
+            }
+            Self::CrossBorder(false) => {
+                Condition::all().add(Column::Id.not_in_subquery(cross_border_projects()))
+            }
+        })
+    }
+}
+
+/// What projects can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectOrderField {
+    StartDate,
+    EndDate,
+    Acronym,
+    Key,
+}
+
+/// The sort column of `field`, descending or not.
+pub fn sort_column(field: ProjectOrderField, descending: bool) -> SortColumn<project::Column> {
+    let (column, kind, name) = match field {
+        ProjectOrderField::StartDate => (project::Column::StartDate, SortKind::Date, "start_date"),
+        ProjectOrderField::EndDate => (project::Column::EndDate, SortKind::Date, "end_date"),
+        ProjectOrderField::Acronym => (project::Column::Acronym, SortKind::Text, "acronym"),
+        ProjectOrderField::Key => (project::Column::Key, SortKind::Text, "key"),
+    };
+    SortColumn {
+        column,
+        kind,
+        descending,
+        name,
+    }
+}
+
+/// One page of the projects `filter` selects, in `order` then by id.
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    filter: Option<&ProjectFilter>,
+    order: &[SortColumn<project::Column>],
+    args: &PageArgs,
+    limits: PageLimits,
+    count_total: bool,
+) -> ApiResult<Page<ProjectRow>> {
+    let select = filtered(project::Entity::find(), filter)?;
+    page(
+        db,
+        select,
+        order,
+        project::Column::Id,
+        args,
+        limits,
+        count_total,
+    )
+    .await
+}
+
+/// The ids of the projects `filter` selects, as a subquery for analytics.
+pub fn ids_matching(filter: &ProjectFilter) -> ApiResult<SelectStatement> {
+    use sea_orm::QuerySelect;
+    use sea_orm::QueryTrait;
+    Ok(filtered(project::Entity::find(), Some(filter))?
+        .select_only()
+        .column(project::Column::Id)
+        .into_query())
+}
