@@ -22,9 +22,13 @@ pub struct Settings {
     /// Skip loading seed data into an empty database.
     #[arg(long, env = "SKIP_SEED", default_value_t = false)]
     pub skip_seed: bool,
-    /// Largest number of database connections in the pool.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
-    pub database_max_connections: u32,
+    /// Largest number of database connections in the pool; by default four per core (at
+    /// least four). As many GraphQL requests run at once; the others queue.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+    /// Most requests waiting for their turn; past that, requests are shed with 503 OVERLOADED.
+    #[arg(long, env = "MAX_QUEUED_REQUESTS", default_value_t = 256)]
+    pub max_queued_requests: usize,
     /// Deepest field nesting a query may have.
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 10)]
     pub max_query_depth: usize,
@@ -111,7 +115,8 @@ impl Settings {
             database_url: database_url.into(),
             seed_dir: None,
             skip_seed: false,
-            database_max_connections: 5,
+            database_max_connections: Some(5),
+            max_queued_requests: 256,
             loader_delay_ms: 1,
             max_query_depth: 10,
             max_query_cost: 20_000,

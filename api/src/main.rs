@@ -7,6 +7,12 @@ use api::config::Settings;
 use api::seed::generate::GenerateOptions;
 use api::startup::{Application, shutdown_signal};
 
+/// mimalloc rather than glibc's allocator: resolving a GraphQL response allocates many small
+/// short-lived objects across worker threads, where glibc spent a third of the CPU time and
+/// held on to freed memory (see the README's benchmark section for the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Partnership Graph API server.
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -43,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let url = &cli.settings.database_url;
         let (db, _) =
-            api::store::database::connect(url, cli.settings.database_max_connections).await?;
+            api::store::database::connect(url, 2, std::time::Duration::from_secs(30)).await?;
         api::store::database::migrate(&db).await?;
         api::seed::generate::generate(&db, options).await?;
         let seconds = started.elapsed().as_secs_f64();

@@ -12,11 +12,12 @@ use crate::config::Settings;
 use crate::graphql::extensions::metering::Metering;
 use crate::graphql::extensions::trusted_documents::TrustedDocuments;
 use crate::graphql::{self, extensions::limits::ShapeLimits};
+use crate::http::admission::Admission;
 use crate::http::client::ApiKeys;
 use crate::http::metrics::Metrics;
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
-use crate::store::database::{self as db, StatementCounter};
+use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
 use crate::store::page::PageLimits;
 use crate::store::rate_limits::{BucketPolicy, RateLimiter};
 
@@ -30,15 +31,23 @@ pub struct Application {
     db: DatabaseConnection,
     statements: StatementCounter,
     limiter: Option<RateLimiter>,
+    health_monitor: Option<HealthMonitor>,
+    admission: Admission,
 }
 
 impl Application {
     /// Connects, migrates, seeds an empty database, builds the schema and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let (db, statements) =
-            db::connect(&settings.database_url, settings.database_max_connections)
-                .await
-                .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
+        let pool_size = settings
+            .database_max_connections
+            .unwrap_or_else(db::default_pool_size);
+        let request_timeout = std::time::Duration::from_millis(settings.request_timeout_ms);
+        // Requests are bounded by their own timeout; the pool's is a backstop that start-up
+        // (migrations, seeding) also lives with.
+        let acquire_timeout = request_timeout.max(std::time::Duration::from_secs(10));
+        let (db, statements) = db::connect(&settings.database_url, pool_size, acquire_timeout)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
         db::migrate(&db).await.context("cannot apply migrations")?;
         if !settings.skip_seed {
             let dataset = match &settings.seed_dir {
@@ -86,6 +95,7 @@ impl Application {
             max_directives: settings.max_directives,
             production: settings.production,
             shape: ShapeLimits {
+                max_directives: settings.max_directives,
                 max_document_bytes: settings.max_document_bytes,
                 max_depth: settings.max_query_depth,
                 max_aliases: settings.max_aliases,
@@ -98,12 +108,13 @@ impl Application {
             },
             trusted_documents,
         };
-        let schema = graphql::build_schema(db.clone(), limits, documents);
+        let (health, health_monitor) = DatabaseHealth::watch(&settings.database_url);
+        let admission = Admission::new(pool_size as usize, settings.max_queued_requests);
+        let api = graphql::build(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
-        let request_timeout = std::time::Duration::from_millis(settings.request_timeout_ms);
         let metrics = Metrics::new().context("cannot register metrics")?;
         let state = AppState {
-            schema,
+            api,
             db: db.clone(),
             loader_delay,
             request_timeout,
@@ -112,6 +123,8 @@ impl Application {
             api_keys: ApiKeys::parse(&settings.api_keys).context("invalid API_KEYS")?,
             trust_forwarded_for: settings.trust_forwarded_for,
             max_batch_operations: settings.max_batch_operations,
+            admission: admission.clone(),
+            health,
         };
         let router = http::router(
             state,
@@ -128,6 +141,8 @@ impl Application {
             db,
             statements,
             limiter,
+            health_monitor,
+            admission,
         })
     }
 
@@ -154,14 +169,19 @@ impl Application {
         let janitor = self
             .limiter
             .map(|limiter| tokio::spawn(limiter.forget_full_buckets_every(FORGET_BUCKETS_PERIOD)));
+        let monitor = self.health_monitor.map(|monitor| {
+            let admission = self.admission.clone();
+            let arrivals = admission.arrivals.clone();
+            tokio::spawn(monitor.run(move || admission.is_busy(), arrivals))
+        });
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        if let Some(janitor) = janitor {
-            janitor.abort();
+        for task in janitor.into_iter().chain(monitor) {
+            task.abort();
         }
         served
     }

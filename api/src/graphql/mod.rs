@@ -23,14 +23,19 @@ pub mod scalars;
 pub mod source;
 pub mod text;
 
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use async_graphql::registry::Registry;
+use async_graphql::{
+    EmptyMutation, EmptySubscription, MergedObject, OutputType, Request, Response, Schema,
 };
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 
 use crate::store::Database;
 use crate::store::page::PageLimits;
-use extensions::{limits, metering, trusted_documents};
+use crate::store::rate_limits::Client;
+use extensions::persisted_queries::PersistedQueries;
+use extensions::{Documents, RequestPolicy, limits, metering, trusted_documents};
 
 /// Every root query field.
 #[derive(MergedObject, Default)]
@@ -47,7 +52,7 @@ pub struct Query(
 );
 
 /// Documents each replica remembers for automatic persisted queries.
-const APQ_CACHE_SIZE: usize = 1024;
+const APQ_CACHE_SIZE: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
 
 /// The executable schema.
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -68,28 +73,55 @@ pub struct DocumentLimits {
     pub trusted_documents: Option<trusted_documents::TrustedDocuments>,
 }
 
-/// The schema, serving `db` with the given limits. Loaders, the viewer and the client are added
+/// The schema and the policies every request passes before it runs.
+#[derive(Clone)]
+pub struct Api {
+    pub schema: ApiSchema,
+    policy: Arc<RequestPolicy>,
+}
+
+impl Api {
+    /// Runs one request for `client` under every policy.
+    pub async fn execute(&self, request: Request, client: &Client) -> Response {
+        self.policy
+            .run(request, client, |request| self.schema.execute(request))
+            .await
+    }
+}
+
+/// The schema's types, as the cost model reads them.
+fn type_registry() -> Registry {
+    let mut registry = Registry {
+        query_type: "Query".to_owned(),
+        ..Registry::default()
+    };
+    <Query as OutputType>::create_type_info(&mut registry);
+    registry
+}
+
+/// The API, serving `db` with the given limits. Loaders, the viewer and the client are added
 /// per request.
-pub fn build_schema(db: Database, pages: PageLimits, documents: DocumentLimits) -> ApiSchema {
+pub fn build(db: Database, pages: PageLimits, documents: DocumentLimits) -> Api {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(pages)
-        .limit_directives(documents.max_directives)
-        .extension(documents.shape)
-        .extension(documents.metering);
-    builder = match documents.trusted_documents {
-        Some(trusted) => builder.extension(trusted),
-        // Automatic persisted queries: clients may send a query's SHA-256 instead of its text
-        // once the server has seen it. Each replica keeps its own cache; a miss just makes the
-        // client send the text again.
-        None => builder.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            APQ_CACHE_SIZE,
-        ))),
-    };
+        .limit_directives(documents.max_directives);
     if documents.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    let documents_policy = match documents.trusted_documents {
+        Some(trusted) => Documents::Trusted(trusted),
+        None => Documents::Any(PersistedQueries::new(APQ_CACHE_SIZE)),
+    };
+    Api {
+        schema: builder.finish(),
+        policy: Arc::new(RequestPolicy {
+            documents: documents_policy,
+            shape: documents.shape,
+            metering: documents.metering,
+            registry: type_registry(),
+        }),
+    }
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -56,12 +56,25 @@ async fn run_one(
     }
     let request = request
         .data(Loaders::new(&state.db, state.loader_delay))
-        .data(Viewer::Anonymous)
-        .data(caller.clone());
+        .data(Viewer::Anonymous);
     let operation = operation_label(request.operation_name.as_deref()).to_owned();
     let span = tracing::info_span!("graphql", operation = %operation);
     let started = Instant::now();
-    let execution = tokio::time::timeout(state.request_timeout, state.schema.execute(request));
+    let admitted_and_run = async {
+        if !state.health.is_up() {
+            return unavailable();
+        }
+        let Ok(_running) = state.admission.enter().await else {
+            return overloaded();
+        };
+        // A request waiting on a database that goes away is answered as soon as the health
+        // monitor notices, not when the pool gives up.
+        tokio::select! {
+            response = state.api.execute(request, caller) => response,
+            () = state.health.went_down() => unavailable(),
+        }
+    };
+    let execution = tokio::time::timeout(state.request_timeout, admitted_and_run);
     let mut response = match execution.instrument(span).await {
         Ok(response) => response,
         Err(_) => Response::from_errors(vec![graphql_error(
@@ -222,4 +235,23 @@ pub async fn graphql_get(
         return response;
     }
     execute(&state, media, &caller, BatchRequest::Single(request)).await
+}
+
+/// The database cannot be reached: SERVICE_UNAVAILABLE, with no internals.
+fn unavailable() -> Response {
+    let error = crate::error::ApiError::Unavailable;
+    Response::from_errors(vec![graphql_error(error.code(), error.message())])
+}
+
+/// Every place to run and every place in the queue is taken: HTTP 503, OVERLOADED and
+/// `Retry-After`, so clients back off instead of piling on.
+fn overloaded() -> Response {
+    let mut response = Response::from_errors(vec![graphql_error(
+        code::OVERLOADED,
+        "the server is at capacity and its queue is full; retry in a second",
+    )]);
+    response
+        .http_headers
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }

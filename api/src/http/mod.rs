@@ -2,6 +2,7 @@
 //! (media types, statuses and error shapes), [`csrf`] (CORS and CSRF), [`probes`] (health,
 //! readiness and metrics), [`client`] (who is calling) and [`metrics`] (what is counted).
 
+pub mod admission;
 pub mod client;
 pub mod csrf;
 pub mod graphql;
@@ -17,7 +18,6 @@ use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::graphql::ApiSchema;
 use crate::store::Database;
 use crate::store::database::StatementCounter;
 use metrics::Metrics;
@@ -25,7 +25,7 @@ use metrics::Metrics;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: ApiSchema,
+    pub api: crate::graphql::Api,
     pub db: Database,
     /// How long a DataLoader waits to collect keys before it queries.
     pub loader_delay: Duration,
@@ -41,6 +41,10 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Most operations in one batched request.
     pub max_batch_operations: usize,
+    /// How many requests run at once, and how many may wait.
+    pub admission: admission::Admission,
+    /// Whether the database can be reached.
+    pub health: crate::store::database::DatabaseHealth,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413, and browsers may

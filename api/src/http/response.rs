@@ -71,12 +71,14 @@ pub fn has_code(response: &Response, wanted: &str) -> bool {
         .any(|e| error_code_of(e).as_deref() == Some(wanted))
 }
 
-/// The HTTP status of a single response: 429 when rate-limited; with the graphql-response media
+/// The HTTP status of a single response: 429 when rate-limited; 503 when shed as overloaded; with the graphql-response media
 /// type, 400 for a request error (no data at all); otherwise 200.
 pub fn status_of(response: &Response, media: MediaType) -> StatusCode {
     let request_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
     if has_code(response, code::RATE_LIMITED) {
         StatusCode::TOO_MANY_REQUESTS
+    } else if has_code(response, code::OVERLOADED) {
+        StatusCode::SERVICE_UNAVAILABLE
     } else if request_failed
         && (media == MediaType::GraphqlResponse || has_code(response, code::BAD_REQUEST))
     {

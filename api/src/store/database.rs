@@ -19,18 +19,20 @@ impl StatementCounter {
     }
 }
 
-/// Opens a pool on `url`, counting every statement it runs.
+/// Opens a pool of `max_connections` on `url`, counting every statement it runs. A query waits
+/// up to `acquire_timeout` for a connection: a busy pool is not an outage, so this is as long
+/// as a request may run; an unreachable database is told apart by [`DatabaseHealth`].
 pub async fn connect(
     url: &str,
     max_connections: u32,
+    acquire_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
         .min_connections(1)
-        // While the database is down, a request waits at most this long for a connection and
-        // then answers SERVICE_UNAVAILABLE; the pool reconnects by itself when it is back.
-        .acquire_timeout(Duration::from_millis(800))
+        // The pool reconnects by itself when the database is back.
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         // SQLite as a server database: write-ahead logging lets readers go on while a request
         // writes (every request charges its rate-limit bucket), and with WAL, NORMAL
@@ -60,6 +62,106 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// True when the database answers a trivial query.
 pub async fn is_reachable(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// A pool size that follows the machine: four connections per core, at least four. Requests
+/// spend most of their time waiting on the database, so a few per core keep the cores busy
+/// without oversubscribing the database.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    u32::try_from(cores * 4).unwrap_or(u32::MAX).max(4)
+}
+
+/// Whether the database can be reached, watched by opening a connection of its own outside the
+/// pool, so a pool that is busy serving requests never reads as an outage. While requests are
+/// in flight, or the database is down, it probes every [`DatabaseHealth::BUSY_PERIOD`]; when
+/// idle it waits for the next request (or [`DatabaseHealth::IDLE_PERIOD`]) before probing.
+#[derive(Debug, Clone)]
+pub struct DatabaseHealth {
+    up: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Probes a database and publishes whether it is up.
+pub struct HealthMonitor {
+    url: String,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl DatabaseHealth {
+    /// How often the database is probed while requests are in flight or it is down.
+    pub const BUSY_PERIOD: Duration = Duration::from_millis(250);
+    /// How often it is probed otherwise.
+    pub const IDLE_PERIOD: Duration = Duration::from_secs(2);
+    /// How long a probe may take before the database counts as unreachable.
+    pub const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
+
+    /// A health watch of `url`, up until a probe says otherwise, with the monitor that feeds
+    /// it. SQLite files are always reachable, so they get no monitor.
+    pub fn watch(url: &str) -> (Self, Option<HealthMonitor>) {
+        let (sender, receiver) = tokio::sync::watch::channel(true);
+        let monitor = url.starts_with("postgres").then(|| HealthMonitor {
+            url: url.to_owned(),
+            up: sender,
+        });
+        (Self { up: receiver }, monitor)
+    }
+
+    /// True unless the last probe failed.
+    pub fn is_up(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    /// Completes when the database is found unreachable.
+    pub async fn went_down(&self) {
+        let mut up = self.up.clone();
+        // An error means the monitor is gone: nothing will ever report an outage.
+        if up.wait_for(|up| !*up).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl HealthMonitor {
+    /// Opens and closes one connection, within [`DatabaseHealth::PROBE_TIMEOUT`].
+    async fn probe(&self) -> bool {
+        use sea_orm::sqlx::Connection;
+        let connect = sea_orm::sqlx::PgConnection::connect(&self.url);
+        match tokio::time::timeout(DatabaseHealth::PROBE_TIMEOUT, connect).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                true
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "database probe failed");
+                false
+            }
+            Err(_) => {
+                tracing::warn!("database probe timed out");
+                false
+            }
+        }
+    }
+
+    /// Probes forever. `busy` says whether requests are in flight; `arrival` is notified when
+    /// one comes, so an idle server probes again as soon as it has work.
+    pub async fn run(self, busy: impl Fn() -> bool, arrival: std::sync::Arc<tokio::sync::Notify>) {
+        loop {
+            let up = self.probe().await;
+            self.up.send_if_modified(|was| {
+                let changed = *was != up;
+                *was = up;
+                changed
+            });
+            if busy() || !up {
+                tokio::time::sleep(DatabaseHealth::BUSY_PERIOD).await;
+            } else {
+                tokio::select! {
+                    () = arrival.notified() => {}
+                    () = tokio::time::sleep(DatabaseHealth::IDLE_PERIOD) => {}
+                }
+            }
+        }
+    }
 }
 
 /// Connections of the pool right now.

@@ -21,9 +21,13 @@ fn options(projects: u32, seed: u64) -> GenerateOptions {
 }
 
 async fn empty_database(backend: &str, dir: &TempDir) -> DatabaseConnection {
-    let (db, _) = api::store::database::connect(&fresh_database(backend, dir.path()).await, 2)
-        .await
-        .expect("connect");
+    let (db, _) = api::store::database::connect(
+        &fresh_database(backend, dir.path()).await,
+        2,
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("connect");
     api::store::database::migrate(&db).await.expect("migrate");
     db
 }

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL`) PostgreSQL.
 
 mod analytics;
+mod busy;
 mod constraints;
 mod errors;
 mod filters;

@@ -97,7 +97,7 @@ async fn a_dataset_with_an_unknown_reference_fails_start_up_and_loads_nothing() 
             error.contains("unknown organisation `no-such-organisation`"),
             "[{backend}] {error}"
         );
-        let (db, _) = api::store::database::connect(&url, 1)
+        let (db, _) = api::store::database::connect(&url, 1, std::time::Duration::from_secs(10))
             .await
             .expect("connect");
         assert_eq!(

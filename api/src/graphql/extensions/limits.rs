@@ -1,22 +1,22 @@
-//! Document limits checked while parsing, so a refused document never reaches validation or the
-//! database: length, depth, aliases and root fields. Depth leaves introspection out (`__schema`
+//! Document limits checked before validation, so a refused document never reaches the
+//! database: length (before parsing), depth, aliases and root fields. Depth leaves introspection out (`__schema`
 //! and `__type` nest deeper than any data query, and explorers need them); complexity and
 //! directives are checked by async-graphql's own limits.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Name, Positioned, ServerError, ServerResult, Variables};
+use async_graphql::{Name, Positioned, ServerError, ServerResult};
 
 use crate::error::{code, request_error};
 
 /// Limits on the shape of a document.
 #[derive(Debug, Clone, Copy)]
 pub struct ShapeLimits {
+    /// Most directives on one field.
+    pub max_directives: usize,
     /// Longest document, in bytes.
     pub max_document_bytes: usize,
     /// Deepest nesting of data fields.
@@ -25,12 +25,6 @@ pub struct ShapeLimits {
     pub max_aliases: usize,
     /// Most fields selected at the root of one operation.
     pub max_root_fields: usize,
-}
-
-impl ExtensionFactory for ShapeLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
 }
 
 /// A document refused for its size or shape.
@@ -87,6 +81,28 @@ fn depth_of<'a>(
         .unwrap_or(0)
 }
 
+/// The most directives on any one field or fragment under `selections`.
+fn most_directives(selections: &SelectionSet) -> usize {
+    selections
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) => field
+                .node
+                .directives
+                .len()
+                .max(most_directives(&field.node.selection_set.node)),
+            Selection::InlineFragment(fragment) => fragment
+                .node
+                .directives
+                .len()
+                .max(most_directives(&fragment.node.selection_set.node)),
+            Selection::FragmentSpread(spread) => spread.node.directives.len(),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 fn root_fields(selections: &SelectionSet) -> usize {
     selections
         .items
@@ -99,7 +115,20 @@ fn root_fields(selections: &SelectionSet) -> usize {
 }
 
 impl ShapeLimits {
-    fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+    /// Refuses a document text over the length limit, before it is parsed.
+    pub fn check_length(&self, query: &str) -> ServerResult<()> {
+        if query.len() > self.max_document_bytes {
+            return Err(too_complex(format!(
+                "the document is {} bytes long; at most {} are allowed",
+                query.len(),
+                self.max_document_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a parsed document over the depth, alias or root-field limits.
+    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
         let operations: Vec<&SelectionSet> = match &document.operations {
             DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
             DocumentOperations::Multiple(operations) => operations
@@ -130,6 +159,24 @@ impl ShapeLimits {
                 self.max_aliases
             )));
         }
+        let directives = operations
+            .iter()
+            .copied()
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|f| &f.node.selection_set.node),
+            )
+            .map(most_directives)
+            .max()
+            .unwrap_or(0);
+        if directives > self.max_directives {
+            return Err(too_complex(format!(
+                "a field carries {directives} directives; at most {} are allowed",
+                self.max_directives
+            )));
+        }
         if let Some(widest) = operations.iter().map(|s| root_fields(s)).max()
             && widest > self.max_root_fields
         {
@@ -139,27 +186,5 @@ impl ShapeLimits {
             )));
         }
         Ok(())
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ShapeLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if query.len() > self.max_document_bytes {
-            return Err(too_complex(format!(
-                "the document is {} bytes long; at most {} are allowed",
-                query.len(),
-                self.max_document_bytes
-            )));
-        }
-        let document = next.run(ctx, query, variables).await?;
-        self.check(&document)?;
-        Ok(document)
     }
 }

@@ -1,8 +1,8 @@
 //! Metering of every request: its cost is computed from the parsed document ([`super::cost`]);
 //! the operation that runs is refused above the per-request maximum, and otherwise charged to
-//! the client's bucket ([`crate::store::rate_limits`]) just before it runs. Every response that got that
-//! far reports the cost and the bucket in `extensions.cost`, in the shape Shopify's throttle
-//! status made familiar:
+//! the client's bucket ([`crate::store::rate_limits`]) just before it runs. Every response that
+//! got that far reports the cost and the bucket in `extensions.cost`, in the shape Shopify's
+//! throttle status made familiar:
 //!
 //! ```json
 //! { "requestedQueryCost": 301,
@@ -13,13 +13,10 @@
 //! A request over its bucket gets RATE_LIMITED, HTTP 429 and `Retry-After`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerResult, Value, Variables};
+use async_graphql::registry::Registry;
+use async_graphql::{Response, ServerError, Value, Variables};
 
 use super::cost;
 use super::limits::too_complex;
@@ -38,112 +35,80 @@ pub struct Metering {
     pub limiter: Option<RateLimiter>,
 }
 
-impl ExtensionFactory for Metering {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(MeteredRequest {
-            metering: self.clone(),
-            state: Mutex::default(),
-        })
-    }
+/// What a request was measured and charged.
+#[derive(Debug, Clone, Copy)]
+pub struct Charge {
+    /// The cost of the operation that runs.
+    pub cost: u64,
+    /// The client's bucket after the charge, when rate limiting is on.
+    pub throttle: Option<ThrottleStatus>,
 }
 
-/// What one request has been measured and charged so far.
-#[derive(Default)]
-struct Measured {
-    /// Cost of each operation of the document, by name.
-    costs: HashMap<Option<String>, u64>,
-    /// The cost of the operation that ran.
-    cost: Option<u64>,
-    /// The client's bucket after the charge.
-    throttle: Option<ThrottleStatus>,
-}
-
-struct MeteredRequest {
-    metering: Metering,
-    state: Mutex<Measured>,
-}
-
-impl MeteredRequest {
-    fn state(&self) -> std::sync::MutexGuard<'_, Measured> {
-        // A poisoned lock only means another hook panicked; the numbers are still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The cost of the operation that will run: the named one, or the only one.
-    fn cost_of(&self, operation_name: Option<&str>) -> u64 {
-        let state = self.state();
-        match operation_name {
-            Some(name) => state.costs.get(&Some(name.to_owned())).copied(),
-            None if state.costs.len() == 1 => state.costs.values().next().copied(),
-            None => None,
-        }
-        .unwrap_or(0)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for MeteredRequest {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        let state = self.state();
-        if let Some(cost) = state.cost {
-            response
-                .extensions
-                .insert(COST_EXTENSION.to_owned(), cost_report(cost, state.throttle));
-        }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        self.state().costs = cost::of_document(
-            &ctx.schema_env.registry,
-            &document,
-            variables,
-            self.metering.pages,
+impl Charge {
+    /// Adds the cost report to `response`.
+    pub fn report(&self, response: &mut Response) {
+        response.extensions.insert(
+            COST_EXTENSION.to_owned(),
+            cost_report(self.cost, self.throttle),
         );
-        Ok(document)
     }
+}
 
-    async fn execute(
+/// The cost of the operation that will run: the named one, or the only one.
+fn cost_of(costs: &HashMap<Option<String>, u64>, operation_name: Option<&str>) -> u64 {
+    match operation_name {
+        Some(name) => costs.get(&Some(name.to_owned())).copied(),
+        None if costs.len() == 1 => costs.values().next().copied(),
+        None => None,
+    }
+    .unwrap_or(0)
+}
+
+impl Metering {
+    /// Measures the operation of `document` that runs, refuses it above the cost limit, and
+    /// charges it to `client`'s bucket. On refusal, the response to send instead (with the
+    /// cost report).
+    pub async fn charge(
         &self,
-        ctx: &ExtensionContext<'_>,
+        registry: &Registry,
+        document: &ExecutableDocument,
+        variables: &Variables,
         operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        // Checked here rather than at parse time so that only the operation that runs counts;
-        // validation in between touches no data either.
-        let cost = self.cost_of(operation_name);
-        self.state().cost = Some(cost);
-        if cost > self.metering.max_cost {
-            return Response::from_errors(vec![too_complex(format!(
+        client: &Client,
+    ) -> Result<Charge, Response> {
+        let costs = cost::of_document(registry, document, variables, self.pages);
+        let mut charge = Charge {
+            cost: cost_of(&costs, operation_name),
+            throttle: None,
+        };
+        let cost = charge.cost;
+        if cost > self.max_cost {
+            let mut response = Response::from_errors(vec![too_complex(format!(
                 "the query costs {cost} points; at most {} are allowed per request \
                  (ask for smaller pages or fewer nested lists)",
-                self.metering.max_cost
+                self.max_cost
             ))]);
+            charge.report(&mut response);
+            return Err(response);
         }
-        if let (Some(limiter), Some(client)) = (&self.metering.limiter, ctx.data_opt::<Client>()) {
+        if let Some(limiter) = &self.limiter {
             let throttle = match limiter.charge(client, cost).await {
                 Ok(throttle) => throttle,
-                Err(error) => return Response::from_errors(vec![as_request_error(&error)]),
+                Err(error) => return Err(Response::from_errors(vec![as_request_error(&error)])),
             };
-            self.state().throttle = Some(throttle);
+            charge.throttle = Some(throttle);
             if !throttle.granted {
-                return rate_limited(cost, &throttle);
+                let mut response = rate_limited(cost, &throttle);
+                charge.report(&mut response);
+                return Err(response);
             }
         }
-        next.run(ctx, operation_name).await
+        Ok(charge)
     }
 }
 
 /// A failed charge (the database is unreachable, say) as the request's one error.
-fn as_request_error(error: &ApiError) -> async_graphql::ServerError {
+fn as_request_error(error: &ApiError) -> ServerError {
     request_error(error.code(), error.message())
 }
 

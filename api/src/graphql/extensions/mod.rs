@@ -1,8 +1,91 @@
-//! Request policies, as async-graphql extensions: the cost model, document limits checked at
-//! parse time, metering against the cost limit and the rate limiter, and trusted documents.
-//! Each hooks the request, parsing or execution as a whole, never single fields.
+//! Request policies, applied to each request as a whole before the schema runs it: which
+//! document runs (trusted documents, or automatic persisted queries), its shape limits, its
+//! cost against the limit and the client's bucket. They are plain functions around
+//! `Schema::execute` rather than async-graphql extensions: a registered extension puts a hook
+//! on every resolved field, which cost more than all of these together.
 
 pub mod cost;
 pub mod limits;
 pub mod metering;
+pub mod persisted_queries;
 pub mod trusted_documents;
+
+use async_graphql::registry::Registry;
+use async_graphql::{Request, Response};
+
+use limits::ShapeLimits;
+use metering::Metering;
+use persisted_queries::PersistedQueries;
+use trusted_documents::TrustedDocuments;
+
+use crate::store::rate_limits::Client;
+
+/// Where the text of a request's document comes from.
+#[derive(Debug)]
+pub enum Documents {
+    /// Only registered documents run.
+    Trusted(TrustedDocuments),
+    /// Any document runs, and clients may send a known document's hash instead of its text.
+    Any(PersistedQueries),
+}
+
+/// Every policy a request passes before it runs.
+pub struct RequestPolicy {
+    pub documents: Documents,
+    pub shape: ShapeLimits,
+    pub metering: Metering,
+    /// The schema's types, for the cost model.
+    pub registry: Registry,
+}
+
+impl RequestPolicy {
+    /// Runs `request` through every policy and then `execute`; a refused request gets its
+    /// error response instead. Answers that got as far as metering report their cost.
+    pub async fn run<F, Fut>(&self, mut request: Request, client: &Client, execute: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
+        let resolved = match &self.documents {
+            Documents::Trusted(trusted) => trusted.resolve(&request).map(|query| {
+                request.query = query;
+                request
+            }),
+            Documents::Any(persisted) => persisted.resolve(request),
+        };
+        request = match resolved {
+            Ok(request) => request,
+            Err(error) => return Response::from_errors(vec![error]),
+        };
+        if let Err(error) = self.shape.check_length(&request.query) {
+            return Response::from_errors(vec![error]);
+        }
+        // Parsed once here; the schema reuses the parsed document.
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let document = match request.parsed_query() {
+            Ok(document) => document,
+            Err(error) => return Response::from_errors(vec![error]),
+        };
+        if let Err(error) = self.shape.check(document) {
+            return Response::from_errors(vec![error]);
+        }
+        let charge = match self
+            .metering
+            .charge(
+                &self.registry,
+                document,
+                &variables,
+                operation_name.as_deref(),
+                client,
+            )
+            .await
+        {
+            Ok(charge) => charge,
+            Err(refusal) => return refusal,
+        };
+        let mut response = execute(request).await;
+        charge.report(&mut response);
+        response
+    }
+}

@@ -15,9 +15,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::{Request, ServerResult, Value};
 use sha2::{Digest, Sha256};
 
@@ -69,7 +66,7 @@ impl TrustedDocuments {
     }
 
     /// The registered text the request stands for, or the reason it may not run.
-    fn resolve(&self, request: &Request) -> ServerResult<String> {
+    pub fn resolve(&self, request: &Request) -> ServerResult<String> {
         if let Some(hash) = persisted_hash(request) {
             return self.documents.get(&hash).cloned().ok_or_else(|| {
                 request_error(
@@ -91,31 +88,12 @@ impl TrustedDocuments {
 }
 
 /// `extensions.persistedQuery.sha256Hash`, when the request carries one.
-fn persisted_hash(request: &Request) -> Option<String> {
+pub fn persisted_hash(request: &Request) -> Option<String> {
     let Value::Object(persisted) = request.extensions.get("persistedQuery")? else {
         return None;
     };
     match persisted.get("sha256Hash")? {
         Value::String(hash) => Some(hash.to_ascii_lowercase()),
         _ => None,
-    }
-}
-
-impl ExtensionFactory for TrustedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for TrustedDocuments {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        request.query = self.resolve(&request)?;
-        next.run(ctx, request).await
     }
 }
