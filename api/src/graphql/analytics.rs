@@ -248,6 +248,24 @@ pub struct CountryLink {
     pub shared_projects: i64,
 }
 
+/// Pairs of countries that share projects, most shared first.
+#[derive(Debug, SimpleObject)]
+pub struct CountryNetwork {
+    /// The pairs, most shared first.
+    pub links: Vec<CountryLink>,
+    /// True when more pairs matched than `limit` allowed.
+    pub has_more: bool,
+}
+
+/// Pairs of organisations that share projects, most shared first.
+#[derive(Debug, SimpleObject)]
+pub struct OrganisationNetwork {
+    /// The pairs, most shared first.
+    pub links: Vec<OrganisationLink>,
+    /// True when more pairs matched than `limit` allowed.
+    pub has_more: bool,
+}
+
 /// Two organisations and the projects they share.
 #[derive(Debug, Clone)]
 pub struct OrganisationLink(store::PairRow<i32>);
@@ -382,6 +400,15 @@ pub struct OutcomeTotalsFilter {
 #[derive(Debug, Clone)]
 pub struct OutcomeTotal(OutcomeTotalRow);
 
+/// Groups of outcomes with their totals.
+#[derive(Debug, SimpleObject)]
+pub struct OutcomeTotals {
+    /// The groups, ordered by their keys.
+    pub groups: Vec<OutcomeTotal>,
+    /// True when more groups matched than `limit` allowed.
+    pub has_more: bool,
+}
+
 /// Planned against achieved quantities of a group of outcomes with one unit.
 #[Object]
 impl OutcomeTotal {
@@ -484,19 +511,30 @@ impl AnalyticsQuery {
         >,
         #[graphql(desc = "How lines are assigned to years.", default)] year_mode: YearMode,
         #[graphql(desc = "Which lines to add up.")] filter: Option<FundingTotalsFilter>,
-        #[graphql(desc = "Most groups to return (at most 10000).", default = 1000)] limit: u32,
+        #[graphql(
+            desc = "Most groups to return (at most 10000); `hasMore` says when more matched.",
+            default = 100
+        )]
+        limit: u32,
     ) -> Result<FundingTotals> {
         let group_by: Vec<store::FundingGroup> = group_by.into_iter().map(Into::into).collect();
         let filter = filter
             .as_ref()
             .map(FundingTotalsFilter::to_store)
             .transpose()?;
+        // Only the counts the query selects are computed.
+        let groups = ctx.look_ahead().field("groups");
+        let measures = store::FundingMeasures {
+            project_count: groups.field("projectCount").exists(),
+            line_count: groups.field("lineCount").exists(),
+        };
         let totals = store::funding_totals(
             db(ctx)?,
             &group_by,
             year_mode.into(),
             filter.as_ref(),
             limit,
+            measures,
         )
         .await?;
         Ok(FundingTotals {
@@ -514,15 +552,22 @@ impl AnalyticsQuery {
             OutcomeGroup,
         >,
         #[graphql(desc = "Which outcomes to add up.")] filter: Option<OutcomeTotalsFilter>,
-        #[graphql(desc = "Most groups to return (at most 10000).", default = 1000)] limit: u32,
-    ) -> Result<Vec<OutcomeTotal>> {
+        #[graphql(
+            desc = "Most groups to return (at most 10000); `hasMore` says when more matched.",
+            default = 100
+        )]
+        limit: u32,
+    ) -> Result<OutcomeTotals> {
         let group_by: Vec<store::OutcomeGroup> = group_by.into_iter().map(Into::into).collect();
         let filter = filter
             .as_ref()
             .map(OutcomeTotalsFilter::to_store)
             .transpose()?;
         let totals = store::outcome_totals(db(ctx)?, &group_by, filter.as_ref(), limit).await?;
-        Ok(totals.groups.into_iter().map(OutcomeTotal).collect())
+        Ok(OutcomeTotals {
+            groups: totals.groups.into_iter().map(OutcomeTotal).collect(),
+            has_more: totals.has_more,
+        })
     }
 
     /// Per country: projects with partners from it, projects it leads, organisations from it.
@@ -568,8 +613,12 @@ impl AnalyticsQuery {
         #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
         #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
         min_shared_projects: i32,
-        #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
-    ) -> Result<Vec<CountryLink>> {
+        #[graphql(
+            desc = "Most pairs to return (at most 10000); `hasMore` says when more matched.",
+            default = 100
+        )]
+        limit: u32,
+    ) -> Result<CountryNetwork> {
         let filter = store_filter(filter.as_ref())?;
         let pairs = store::network::<String>(
             db(ctx)?,
@@ -579,15 +628,18 @@ impl AnalyticsQuery {
             limit,
         )
         .await?;
-        Ok(pairs
-            .groups
-            .into_iter()
-            .map(|pair| CountryLink {
-                country_a: CountryCode(pair.a),
-                country_b: CountryCode(pair.b),
-                shared_projects: pair.shared_projects,
-            })
-            .collect())
+        Ok(CountryNetwork {
+            links: pairs
+                .groups
+                .into_iter()
+                .map(|pair| CountryLink {
+                    country_a: CountryCode(pair.a),
+                    country_b: CountryCode(pair.b),
+                    shared_projects: pair.shared_projects,
+                })
+                .collect(),
+            has_more: pairs.has_more,
+        })
     }
 
     /// Pairs of organisations that share projects, most shared first.
@@ -597,8 +649,12 @@ impl AnalyticsQuery {
         #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
         #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
         min_shared_projects: i32,
-        #[graphql(desc = "Most pairs to return (at most 10000).", default = 1000)] limit: u32,
-    ) -> Result<Vec<OrganisationLink>> {
+        #[graphql(
+            desc = "Most pairs to return (at most 10000); `hasMore` says when more matched.",
+            default = 100
+        )]
+        limit: u32,
+    ) -> Result<OrganisationNetwork> {
         let filter = store_filter(filter.as_ref())?;
         let pairs = store::network::<i32>(
             db(ctx)?,
@@ -608,6 +664,9 @@ impl AnalyticsQuery {
             limit,
         )
         .await?;
-        Ok(pairs.groups.into_iter().map(OrganisationLink).collect())
+        Ok(OrganisationNetwork {
+            links: pairs.groups.into_iter().map(OrganisationLink).collect(),
+            has_more: pairs.has_more,
+        })
     }
 }

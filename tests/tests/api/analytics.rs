@@ -150,10 +150,11 @@ async fn partnership_and_outcome_figures_of_the_seed() {
                 r#"{ partnershipSummary { projectCount crossBorderProjectCount countryCount organisationCount }
                     lv: partnershipSummary(filter: { country: ["LV"] }) { projectCount crossBorderProjectCount }
                     countryFigures { country projectCount leadProjectCount organisationCount }
-                    countryNetwork(minSharedProjects: 2) { countryA countryB sharedProjects }
+                    countryNetwork(minSharedProjects: 2) { links { countryA countryB sharedProjects } hasMore }
                     crossBorder: projects(filter: { crossBorder: true }) { totalCount }
-                    outcomeTotals(filter: { unit: ["people", "meetings"] }) { unit planned achieved outcomeCount projectCount }
-                    byKind: outcomeTotals(groupBy: [KIND], filter: { unit: ["meetings"] }) { kind unit planned }
+                    outcomeTotals(filter: { unit: ["people", "meetings"] }) { groups { unit planned achieved outcomeCount projectCount } hasMore }
+                    byKind: outcomeTotals(groupBy: [KIND], filter: { unit: ["meetings"] }) { groups { kind unit planned } }
+                    cut: outcomeTotals(limit: 1) { groups { unit } hasMore }
                     organisations(filter: { text: "ateities" }) { nodes { figures { projectsAsLead projectsAsPartner fundingHandled { amount currency } repeatPartners { sharedProjects } } } } }"#,
                 json!({}),
             )
@@ -180,18 +181,21 @@ async fn partnership_and_outcome_figures_of_the_seed() {
         );
         assert_eq!(
             data["countryNetwork"],
-            json!([{ "countryA": "LT", "countryB": "NO", "sharedProjects": 2 }])
+            json!({ "links": [{ "countryA": "LT", "countryB": "NO", "sharedProjects": 2 }], "hasMore": false })
         );
         assert_eq!(data["crossBorder"]["totalCount"], 3);
         assert_eq!(
             data["outcomeTotals"],
-            json!([{ "unit": "meetings", "planned": 12, "achieved": null, "outcomeCount": 2, "projectCount": 2 },
-                   { "unit": "people", "planned": 150, "achieved": null, "outcomeCount": 1, "projectCount": 1 }])
+            json!({ "groups": [{ "unit": "meetings", "planned": 12, "achieved": null, "outcomeCount": 2, "projectCount": 2 },
+                   { "unit": "people", "planned": 150, "achieved": null, "outcomeCount": 1, "projectCount": 1 }], "hasMore": false })
         );
         assert_eq!(
-            data["byKind"],
+            data["byKind"]["groups"],
             json!([{ "kind": "ACTIVITY", "unit": "meetings", "planned": 12 }])
         );
+        // A list cut by its limit says so.
+        assert_eq!(data["cut"]["groups"].as_array().map(Vec::len), Some(1));
+        assert_eq!(data["cut"]["hasMore"], true);
         assert_eq!(
             data["organisations"]["nodes"][0]["figures"],
             json!({ "projectsAsLead": 1, "projectsAsPartner": 0, "fundingHandled": [{ "amount": "113355.76", "currency": "EUR" }], "repeatPartners": [] })
@@ -204,8 +208,8 @@ const GENERATED: &str = r#"{
     years: fundingTotals(groupBy: [YEAR], yearMode: PRO_RATA) { groups { year amount { amount } lineCount } }
     countries: fundingTotals(groupBy: [PARTICIPANT_COUNTRY, FUNDER]) { groups { country funder { key } amount { amount } projectCount } }
     summary: partnershipSummary { projectCount crossBorderProjectCount countryCount organisationCount }
-    pairs: organisationNetwork(minSharedProjects: 2) { organisationA { key } organisationB { key } sharedProjects }
-    people: outcomeTotals(filter: { unit: ["people"] }) { planned outcomeCount }
+    pairs: organisationNetwork(minSharedProjects: 2) { links { organisationA { key } organisationB { key } sharedProjects } hasMore }
+    people: outcomeTotals(filter: { unit: ["people"] }) { groups { planned outcomeCount } }
     organisations(filter: { text: "organisation 0" }) { nodes { figures { projectsAsLead repeatPartners { sharedProjects } } } }
 }"#;
 
@@ -258,13 +262,14 @@ async fn figures_of_generated_data_match_totals_known_in_advance() {
             data["summary"],
             json!({ "projectCount": 50, "crossBorderProjectCount": 50, "countryCount": 3, "organisationCount": 3 })
         );
-        assert_eq!(data["pairs"].as_array().map(Vec::len), Some(3));
+        assert_eq!(data["pairs"]["links"].as_array().map(Vec::len), Some(3));
+        assert_eq!(data["pairs"]["hasMore"], false);
         assert_eq!(
-            data["pairs"][0],
+            data["pairs"]["links"][0],
             json!({ "organisationA": { "key": "org0" }, "organisationB": { "key": "org1" }, "sharedProjects": 50 })
         );
         assert_eq!(
-            data["people"],
+            data["people"]["groups"],
             json!([{ "planned": 500, "outcomeCount": 50 }])
         );
         assert_eq!(
@@ -302,7 +307,7 @@ async fn contradictory_or_oversized_analytics_requests_are_refused() {
             "{ fundingTotals(groupBy: [PROGRAMME, PROGRAMME_TREE]) { hasMore } }",
             "{ fundingTotals(groupBy: [LEAD_COUNTRY, PARTICIPANT_COUNTRY]) { hasMore } }",
             "{ fundingTotals(groupBy: [KIND], limit: 10001) { hasMore } }",
-            "{ countryNetwork(limit: 20000) { sharedProjects } }",
+            "{ countryNetwork(limit: 10001) { links { sharedProjects } } }",
             r#"{ fundingTotals(groupBy: [KIND], filter: { funder: ["UHJvamVjdDox"] }) { hasMore } }"#,
         ] {
             assert_eq!(

@@ -56,6 +56,19 @@ async fn every_response_reports_the_cost_charged_by_page_size_and_nesting() {
         // Without first or last, the default page size (20) is charged.
         let default_page = app.post("{ places { totalCount } }", json!({})).await;
         assert_eq!(default_page["extensions"]["cost"]["requestedQueryCost"], 21);
+        // An analytics list is charged as the `limit` items it may return: its default, or
+        // the limit given, whether the list is the field itself or its groups.
+        let limited = app
+            .post(
+                "{ outcomeTotals(limit: 50) { groups { unit } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(limited["extensions"]["cost"]["requestedQueryCost"], 52);
+        let by_default = app
+            .post("{ countryNetwork { links { sharedProjects } } }", json!({}))
+            .await;
+        assert_eq!(by_default["extensions"]["cost"]["requestedQueryCost"], 102);
     }
 }
 

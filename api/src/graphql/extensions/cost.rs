@@ -6,6 +6,8 @@
 //!   `last` (the larger when both are given), or the default page size when neither is.
 //! - A plain list (a relation without paging) is assumed to hold [`LIST_ESTIMATE`] items; its
 //!   items' selection is charged that many times. `nodes(ids:)` is charged per ID.
+//! - A field with a `limit` argument (the analytics lists) is charged as the list of `limit`
+//!   items it can return, whether the list is the field itself or its `groups`.
 //! - Multipliers nest: `projects(first: 50) { nodes { participations { organisation { name } } } }`
 //!   charges `organisation` 50 × 10 times.
 //!
@@ -47,7 +49,13 @@ pub fn of_document(
     match &document.operations {
         DocumentOperations::Single(operation) => HashMap::from([(
             None,
-            walker.selection_set(root, &operation.node.selection_set.node, 1, &mut Vec::new()),
+            walker.selection_set(
+                root,
+                &operation.node.selection_set.node,
+                1,
+                None,
+                &mut Vec::new(),
+            ),
         )]),
         DocumentOperations::Multiple(operations) => operations
             .iter()
@@ -56,6 +64,7 @@ pub fn of_document(
                     root,
                     &operation.node.selection_set.node,
                     1,
+                    None,
                     &mut Vec::new(),
                 );
                 (Some(name.to_string()), cost)
@@ -78,20 +87,29 @@ impl<'a> Walker<'a> {
         parent: &str,
         selections: &'a SelectionSet,
         times: u64,
+        list_size: Option<u64>,
         fragment_path: &mut Vec<&'a str>,
     ) -> u64 {
         selections
             .items
             .iter()
             .map(|selection| match &selection.node {
-                Selection::Field(field) => self.field(parent, &field.node, times, fragment_path),
+                Selection::Field(field) => {
+                    self.field(parent, &field.node, times, list_size, fragment_path)
+                }
                 Selection::InlineFragment(fragment) => {
                     let on = fragment
                         .node
                         .type_condition
                         .as_ref()
                         .map_or(parent, |c| c.node.on.node.as_str());
-                    self.selection_set(on, &fragment.node.selection_set.node, times, fragment_path)
+                    self.selection_set(
+                        on,
+                        &fragment.node.selection_set.node,
+                        times,
+                        list_size,
+                        fragment_path,
+                    )
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
@@ -108,6 +126,7 @@ impl<'a> Walker<'a> {
                         on,
                         &fragment.node.selection_set.node,
                         times,
+                        list_size,
                         fragment_path,
                     );
                     fragment_path.pop();
@@ -117,11 +136,14 @@ impl<'a> Walker<'a> {
             .fold(0, u64::saturating_add)
     }
 
+    /// Cost of `field` on `parent`, resolved `times` times; a list field is charged as
+    /// `list_size` items when its parent carried a `limit`.
     fn field(
         &self,
         parent: &str,
         field: &'a Field,
         times: u64,
+        list_size: Option<u64>,
         fragment_path: &mut Vec<&'a str>,
     ) -> u64 {
         // Introspection reads the schema, not the database, and explorers need all of it.
@@ -138,7 +160,19 @@ impl<'a> Walker<'a> {
             return 0;
         };
         let child_type = MetaTypeName::concrete_typename(&meta.ty);
-        let items = if is_connection(child_type) {
+        let is_list = MetaTypeName::create(&meta.ty).is_list();
+        // The `limit` given, else the argument's default.
+        let limit = match self.argument(field, "limit") {
+            Some(Value::Number(n)) => n.as_u64(),
+            _ => meta
+                .args
+                .get("limit")
+                .and_then(|arg| arg.default_value.as_deref())
+                .and_then(|default| default.parse().ok()),
+        };
+        let items = if let (true, Some(limit)) = (is_list, limit.or(list_size)) {
+            limit
+        } else if is_connection(child_type) {
             self.page_size(field)
         } else if field.name.node == "nodes" && parent == self.registry.query_type {
             self.argument(field, "ids")
@@ -146,15 +180,18 @@ impl<'a> Walker<'a> {
                     Value::List(ids) => ids.len() as u64,
                     _ => 1,
                 })
-        } else if MetaTypeName::create(&meta.ty).is_list() && !is_connection(parent) {
+        } else if is_list && !is_connection(parent) {
             LIST_ESTIMATE
         } else {
             1
         };
+        // An object with a `limit` (like `fundingTotals`) passes it to its list of groups.
+        let inherited = if is_list { None } else { limit };
         let children = self.selection_set(
             child_type,
             &field.selection_set.node,
             times.saturating_mul(items),
+            inherited,
             fragment_path,
         );
         times.saturating_add(children)
