@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_domain;
 mod m20261122_000002_analytics;
 mod m20261122_000003_rate_limits;
+mod m20261122_000004_read_indexes;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_domain::Migration),
             Box::new(m20261122_000002_analytics::Migration),
             Box::new(m20261122_000003_rate_limits::Migration),
+            Box::new(m20261122_000004_read_indexes::Migration),
         ]
     }
 }

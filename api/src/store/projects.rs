@@ -74,9 +74,29 @@ pub type ProjectFilter = Filter<ProjectPredicate>;
 impl ParticipantPredicate {
     /// Ids of the projects with a participation that matches.
     fn projects(&self) -> SelectStatement {
+        self.participations(Expr::col((
+            participation::Entity,
+            participation::Column::ProjectId,
+        )))
+    }
+
+    /// How many projects have a participation that matches: counted from the participations
+    /// (through the organisation index) without visiting the projects.
+    fn count_projects(&self) -> SelectStatement {
+        self.participations(
+            Func::count_distinct(Expr::col((
+                participation::Entity,
+                participation::Column::ProjectId,
+            )))
+            .into(),
+        )
+    }
+
+    /// `select` over the participations that match.
+    fn participations(&self, select: Expr) -> SelectStatement {
         let mut participations = Query::select();
         participations
-            .column((participation::Entity, participation::Column::ProjectId))
+            .expr_as(select, sea_orm::sea_query::Alias::new("value"))
             .from(participation::Entity)
             .inner_join(
                 organisation::Entity,
@@ -255,16 +275,35 @@ pub async fn page_of(
     count_total: bool,
 ) -> ApiResult<Page<ProjectRow>> {
     let select = filtered(project::Entity::find(), filter)?;
-    page(
+    let lone_participant = filter.and_then(lone_participant);
+    let mut page = page(
         db,
         select,
         order,
         project::Column::Id,
         args,
         limits,
-        count_total,
+        count_total && lone_participant.is_none(),
     )
-    .await
+    .await?;
+    if let (true, Some(participant)) = (count_total, lone_participant) {
+        let count: i64 = match db.query_one(&participant.count_projects()).await? {
+            Some(row) => row.try_get("", "value")?,
+            None => 0,
+        };
+        page.total_count = Some(u64::try_from(count).unwrap_or(0));
+    }
+    Ok(page)
+}
+
+/// The participant condition, when it is all the filter asks (the common "projects with a
+/// partner from LV"), so the total can be counted from the participations alone.
+fn lone_participant(filter: &ProjectFilter) -> Option<&ParticipantPredicate> {
+    match filter {
+        Filter::Is(ProjectPredicate::Participant(participant)) => Some(participant),
+        Filter::All(filters) if filters.len() == 1 => lone_participant(&filters[0]),
+        _ => None,
+    }
 }
 
 /// The ids of the projects `filter` selects, as a subquery for analytics.

@@ -287,3 +287,24 @@ async fn rows_are_counted_only_when_total_count_is_selected() {
         assert_eq!(with, without + 1, "[{}]", app.backend);
     }
 }
+
+#[tokio::test]
+async fn a_participant_filter_counts_the_same_by_either_route() {
+    for app in TestApp::all().await {
+        let data = app
+            .data(
+                r#"{ lone: projects(filter: { country: ["LV"] }) { totalCount nodes { key } }
+                    nested: projects(filter: { and: [{ country: ["LV"] }, { country: ["LV"] }] }) { totalCount }
+                    none: projects(filter: { participant: { country: ["NO"], role: [LEAD_PARTNER] } }) { totalCount nodes { key } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(data["lone"]["totalCount"], 4, "[{}]", app.backend);
+        assert_eq!(data["lone"]["nodes"].as_array().map(Vec::len), Some(4));
+        assert_eq!(data["nested"]["totalCount"], 4);
+        assert_eq!(
+            data["none"]["totalCount"],
+            json!(data["none"]["nodes"].as_array().map_or(0, Vec::len))
+        );
+    }
+}
