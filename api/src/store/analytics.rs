@@ -17,6 +17,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
+use super::filter::one_of;
 use super::funding::in_programme_subtree;
 use super::projects::{ProjectFilter, ids_matching};
 use crate::domain::project::CROSS_BORDER_COUNTRIES;
@@ -467,7 +468,11 @@ impl async_graphql::dataloader::Loader<i32> for FundingSumsOf {
                 alias("amount_minor"),
             )
             .from(funding_line::Entity)
-            .and_where(col("funding_lines", "project_id").is_in(keys.iter().copied()))
+            .and_where(one_of(
+                (alias("funding_lines"), alias("project_id")),
+                keys,
+                self.db.get_database_backend(),
+            ))
             .add_group_by([
                 col("funding_lines", "project_id"),
                 col("funding_lines", "currency"),
@@ -570,7 +575,11 @@ impl async_graphql::dataloader::Loader<i32> for RoleCountsOf {
                 alias("as_partner"),
             )
             .from(participation::Entity)
-            .and_where(col("participations", "organisation_id").is_in(keys.iter().copied()))
+            .and_where(one_of(
+                (alias("participations"), alias("organisation_id")),
+                keys,
+                self.db.get_database_backend(),
+            ))
             .add_group_by([col("participations", "organisation_id")])
             .to_owned();
         let counts = rows(&self.db, &query, |row| {
@@ -613,7 +622,11 @@ impl async_graphql::dataloader::Loader<i32> for FundingHandledBy {
                 col("participations", "project_id")
                     .equals((funding_line::Entity, funding_line::Column::ProjectId)),
             )
-            .and_where(col("participations", "organisation_id").is_in(keys.iter().copied()))
+            .and_where(one_of(
+                (alias("participations"), alias("organisation_id")),
+                keys,
+                self.db.get_database_backend(),
+            ))
             .and_where(col("participations", "role").eq(StoredRole::LeadPartner.to_value_string()))
             .add_group_by([
                 col("participations", "organisation_id"),
@@ -654,7 +667,11 @@ impl async_graphql::dataloader::Loader<i32> for RepeatPartnersOf {
                 alias("b"),
                 col("b", "project_id").equals((alias("a"), alias("project_id"))),
             )
-            .and_where(col("a", "organisation_id").is_in(keys.iter().copied()))
+            .and_where(one_of(
+                (alias("a"), alias("organisation_id")),
+                keys,
+                self.db.get_database_backend(),
+            ))
             .and_where(col("a", "organisation_id").ne(col("b", "organisation_id")))
             .add_group_by([col("a", "organisation_id"), col("b", "organisation_id")])
             .and_having(shared.clone().gte(2))

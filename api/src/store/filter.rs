@@ -3,8 +3,9 @@
 //! SQL by its store module. The schema builds these trees from its inputs; no GraphQL type
 //! reaches SQL.
 
-use sea_orm::sea_query::LikeExpr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, LikeExpr};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, Select};
 
 use crate::domain::text::{LIKE_ESCAPE, contains_pattern};
 use crate::error::ApiResult;
@@ -61,4 +62,15 @@ pub fn filtered<E: EntityTrait, P: Predicate>(
 /// `column` (a folded `search_text`) contains the folded `needle`.
 pub fn contains(column: impl ColumnTrait, needle: &str) -> Condition {
     Condition::all().add(column.like(LikeExpr::new(contains_pattern(needle)).escape(LIKE_ESCAPE)))
+}
+
+/// `column` is one of `keys`: `= ANY($1)` with one array parameter on PostgreSQL, so a batch of
+/// any size is one prepared statement (and one cached plan) rather than one per batch size;
+/// `IN (...)` elsewhere.
+pub fn one_of(column: impl IntoColumnRef, keys: &[i32], backend: DbBackend) -> Expr {
+    let column = Expr::col(column);
+    match backend {
+        DbBackend::Postgres => column.eq(PgFunc::any(Expr::val(keys.to_vec()))),
+        _ => column.is_in(keys.iter().copied()),
+    }
 }

@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use super::Row;
 use super::analytics::{FundingHandledBy, FundingSumsOf, RepeatPartnersOf, RoleCountsOf};
+use super::filter::one_of;
 use super::funding::{FunderRow, ProgrammeRow};
 use super::organisations::OrganisationRow;
 use super::places::PlaceRow;
@@ -68,7 +69,8 @@ where
     type Error = ApiError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, R>, ApiError> {
-        let select = E::find().filter(E::id_column().is_in(keys.iter().copied()));
+        let backend = self.db.get_database_backend();
+        let select = E::find().filter(one_of(E::id_column(), keys, backend));
         let rows = R::project(select).into_model::<R>().all(&self.db).await?;
         Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
     }
@@ -93,7 +95,7 @@ where
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<R>>, ApiError> {
         let select = E::find()
-            .filter(self.column.is_in(keys.iter().copied()))
+            .filter(one_of(self.column, keys, self.db.get_database_backend()))
             .order_by_asc(self.order)
             .order_by_asc(E::id_column());
         let rows = R::project(select).into_model::<R>().all(&self.db).await?;
@@ -122,7 +124,11 @@ impl Loader<i32> for TextsOf {
         use localized_text::Column;
         let rows = localized_text::Entity::find()
             .filter(Column::RecordType.eq(self.kind.as_str()))
-            .filter(Column::RecordId.is_in(keys.iter().copied()))
+            .filter(one_of(
+                Column::RecordId,
+                keys,
+                self.db.get_database_backend(),
+            ))
             .order_by_asc(Column::Field)
             .order_by_asc(Column::Position)
             .order_by_desc(Column::IsOriginal)
@@ -150,7 +156,11 @@ impl Loader<i32> for SourcesOf {
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, ApiError> {
         let rows = record_source::Entity::find()
             .filter(record_source::Column::RecordType.eq(self.kind.as_str()))
-            .filter(record_source::Column::RecordId.is_in(keys.iter().copied()))
+            .filter(one_of(
+                record_source::Column::RecordId,
+                keys,
+                self.db.get_database_backend(),
+            ))
             .find_also_related(source_document::Entity)
             .order_by_asc(record_source::Column::SourceDocumentId)
             .all(&self.db)
