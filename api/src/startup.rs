@@ -14,7 +14,7 @@ use crate::graphql::extensions::trusted_documents::TrustedDocuments;
 use crate::graphql::{self, extensions::limits::ShapeLimits};
 use crate::http::admission::Admission;
 use crate::http::client::ApiKeys;
-use crate::http::metrics::Metrics;
+use crate::http::metrics::{Metrics, OperationLabels};
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
 use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
@@ -83,10 +83,12 @@ impl Application {
             )
         });
 
+        let mut known_operations = None;
         let trusted_documents = match &settings.trusted_documents {
             Some(path) => {
                 let trusted = TrustedDocuments::from_file(path)?;
                 tracing::info!(documents = trusted.len(), "serving trusted documents only");
+                known_operations = Some(trusted.operation_names());
                 Some(trusted)
             }
             None => None,
@@ -119,6 +121,7 @@ impl Application {
             loader_delay,
             request_timeout,
             metrics,
+            operation_labels: OperationLabels::new(known_operations),
             statements: statements.clone(),
             api_keys: ApiKeys::parse(&settings.api_keys).context("invalid API_KEYS")?,
             trust_forwarded_for: settings.trust_forwarded_for,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse, Response};
+use async_graphql::{BatchRequest, Response};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -15,9 +15,8 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::client;
-use super::metrics::operation_label;
 use super::response::{
-    MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
+    Body, MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
 };
 use crate::error::{code, request_error as graphql_error};
 use crate::graphql::context::Viewer;
@@ -57,7 +56,9 @@ async fn run_one(
     let request = request
         .data(Loaders::new(&state.db, state.loader_delay))
         .data(Viewer::Anonymous);
-    let operation = operation_label(request.operation_name.as_deref()).to_owned();
+    let operation = state
+        .operation_labels
+        .label(request.operation_name.as_deref());
     let span = tracing::info_span!("graphql", operation = %operation);
     let started = Instant::now();
     let admitted_and_run = async {
@@ -106,14 +107,9 @@ async fn execute(
             let mut response = run_one(state, caller, request).await;
             let status = status_of(&response, media);
             let headers = std::mem::take(&mut response.http_headers);
-            let mut body = serde_json::to_value(&response);
             // A request error produced no data: the graphql-response media type leaves `data`
             // out rather than sending null.
-            if status != StatusCode::OK
-                && let Ok(serde_json::Value::Object(object)) = &mut body
-            {
-                object.remove("data");
-            }
+            let body = serde_json::to_vec(&Body::of(&response, status == StatusCode::OK));
             reply(status, media, body, headers)
         }
         BatchRequest::Batch(requests) => {
@@ -139,8 +135,8 @@ async fn execute(
             } else {
                 StatusCode::OK
             };
-            let body = serde_json::to_value(BatchResponse::Batch(responses));
-            reply(status, media, body, headers)
+            let bodies: Vec<Body<'_>> = responses.iter().map(|r| Body::of(r, true)).collect();
+            reply(status, media, serde_json::to_vec(&bodies), headers)
         }
     }
 }

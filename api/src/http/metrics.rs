@@ -1,6 +1,8 @@
 //! Prometheus metrics, served at `GET /metrics`: GraphQL requests by operation and outcome,
 //! their latency and cost, errors by code, SQL statements, and the database pool's connections.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus::{
@@ -128,16 +130,67 @@ impl Metrics {
     }
 }
 
-/// A label value for an operation name: the name when it is short and plain, else `other`, so a
-/// client cannot blow up the number of series.
-pub fn operation_label(name: Option<&str>) -> &str {
-    match name {
-        None => "anonymous",
-        Some(name)
-            if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            name
+/// Most distinct operation names that get a label of their own; later ones share `other`.
+pub const MAX_OPERATION_LABELS: usize = 100;
+
+/// Which operation names get a label of their own, so clients cannot multiply the series: in
+/// trusted-documents mode the names of the registered documents, otherwise the first
+/// [`MAX_OPERATION_LABELS`] plain names seen. Everything else is `other`.
+#[derive(Debug, Clone)]
+pub struct OperationLabels {
+    known: Option<Arc<HashSet<String>>>,
+    seen: Arc<Mutex<HashSet<String>>>,
+}
+
+impl OperationLabels {
+    /// Labels for `known` names only, or for the first names seen when `None`.
+    pub fn new(known: Option<HashSet<String>>) -> Self {
+        Self {
+            known: known.map(Arc::new),
+            seen: Arc::default(),
         }
-        Some(_) => "other",
+    }
+
+    /// The label of an operation named `name`.
+    pub fn label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".to_owned();
+        };
+        let plain = name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let own = plain
+            && match &self.known {
+                Some(known) => known.contains(name),
+                None => {
+                    // A poisoned lock only means another request panicked; the set is usable.
+                    let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+                    seen.contains(name)
+                        || (seen.len() < MAX_OPERATION_LABELS && seen.insert(name.to_owned()))
+                }
+            };
+        if own {
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_past_the_budget_or_unregistered_fold_into_other() {
+        let labels = OperationLabels::new(None);
+        for n in 0..MAX_OPERATION_LABELS {
+            assert_eq!(labels.label(Some(&format!("Op{n}"))), format!("Op{n}"));
+        }
+        assert_eq!(labels.label(Some("OneTooMany")), "other");
+        assert_eq!(labels.label(Some("Op0")), "Op0");
+        assert_eq!(labels.label(Some("not plain!")), "other");
+        assert_eq!(labels.label(None), "anonymous");
+        let trusted = OperationLabels::new(Some(HashSet::from(["Registered".to_owned()])));
+        assert_eq!(trusted.label(Some("Registered")), "Registered");
+        assert_eq!(trusted.label(Some("Made_up")), "other");
     }
 }

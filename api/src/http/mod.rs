@@ -3,6 +3,7 @@
 //! readiness and metrics), [`client`] (who is calling) and [`metrics`] (what is counted).
 
 pub mod admission;
+pub mod body_limit;
 pub mod client;
 pub mod csrf;
 pub mod graphql;
@@ -15,7 +16,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::store::Database;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Prometheus metrics of this process.
     pub metrics: Metrics,
+    /// Which operation names get a metrics label of their own.
+    pub operation_labels: metrics::OperationLabels,
     /// Every SQL statement run, for the metrics.
     pub statements: StatementCounter,
     /// Known API keys, to tell callers apart for rate limits.
@@ -60,7 +62,10 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
         .route("/metrics", get(probes::metrics))
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            max_body_bytes,
+            body_limit::limit_body,
+        ))
         .layer(csrf::cors(cors_origins))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

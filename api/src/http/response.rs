@@ -88,11 +88,35 @@ pub fn status_of(response: &Response, media: MediaType) -> StatusCode {
     }
 }
 
-/// Serializes `body` with `status`, plus the headers the responses asked for (`Retry-After`).
+/// The JSON body of one response, serialized straight from the response (no intermediate
+/// `serde_json::Value`). `data` is left out when the request failed before execution, as the
+/// graphql-response media type asks.
+#[derive(serde::Serialize)]
+pub struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> Body<'a> {
+    /// The body of `response`, with or without its `data` entry.
+    pub fn of(response: &'a Response, with_data: bool) -> Self {
+        Self {
+            data: with_data.then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
+/// Sends `body` with `status`, plus the headers the responses asked for (`Retry-After`).
 pub fn reply(
     status: StatusCode,
     media: MediaType,
-    body: Result<serde_json::Value, serde_json::Error>,
+    body: Result<Vec<u8>, serde_json::Error>,
     headers: HeaderMap,
 ) -> axum::response::Response {
     let body = match body {
@@ -107,12 +131,8 @@ pub fn reply(
             );
         }
     };
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response();
+    let mut response =
+        (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
     response.headers_mut().extend(headers);
     response
 }

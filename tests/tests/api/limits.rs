@@ -56,6 +56,8 @@ async fn a_body_over_the_limit_gets_413_and_the_server_stays_up() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 413, "[{}]", app.backend);
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
         let data = app.data("{ projects { totalCount } }", json!({})).await;
         assert_eq!(data["projects"]["totalCount"], 5);
     }
@@ -129,6 +131,48 @@ async fn introspection_as_explorers_send_it_is_held_to_neither_the_depth_nor_the
                 .as_array()
                 .is_some_and(|t| t.len() > 20),
             "[{}]",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_sends_its_whole_body_first_still_reads_the_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for app in TestApp::all().await {
+        // Like Python's urllib or a browser's fetch: write everything, then read.
+        let body = format!(
+            "{{\"query\": \"{{ projects {{ totalCount }} }}\", \"padding\": \"{}\"}}",
+            "x".repeat(4 * 1024 * 1024)
+        );
+        let host = app.address.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("headers sent");
+        stream
+            .write_all(body.as_bytes())
+            .await
+            .expect("the whole body is accepted, not reset");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .await
+            .expect("the answer is read");
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "[{}] {answer}",
+            app.backend
+        );
+        assert!(
+            answer.contains("PAYLOAD_TOO_LARGE"),
+            "[{}] {answer}",
             app.backend
         );
     }

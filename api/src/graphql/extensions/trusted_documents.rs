@@ -55,6 +55,21 @@ impl TrustedDocuments {
         })
     }
 
+    /// The names of the operations the registered documents hold.
+    pub fn operation_names(&self) -> std::collections::HashSet<String> {
+        use async_graphql::parser::types::DocumentOperations;
+        self.documents
+            .values()
+            .filter_map(|text| async_graphql::parser::parse_query(text).ok())
+            .flat_map(|document| match document.operations {
+                DocumentOperations::Single(_) => Vec::new(),
+                DocumentOperations::Multiple(operations) => {
+                    operations.keys().map(|name| name.to_string()).collect()
+                }
+            })
+            .collect()
+    }
+
     /// How many documents are registered.
     pub fn len(&self) -> usize {
         self.documents.len()
