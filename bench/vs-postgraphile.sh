@@ -36,7 +36,7 @@ else
 fi
 
 if [ "${REGENERATE:-0}" = 1 ]; then dropdb --if-exists "$DB"; fi
-if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" = 0 ]; then
   createdb "$DB"
   echo "generating $PROJECTS projects into $DB ..."
   DATABASE_URL="$URL" RUST_LOG=warn "$API" generate --projects "$PROJECTS" --seed 42
