@@ -23,7 +23,7 @@ cargo build --release -p api
 API=target/release/api
 
 if [ "${REGENERATE:-0}" = 1 ]; then dropdb --if-exists "$DB"; fi
-if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" = 0 ]; then
   createdb "$DB"
   echo "generating $PROJECTS projects into $DB ..."
   start=$(date +%s)

@@ -8,12 +8,10 @@ use entity::enums::RecordType;
 use super::context::{db, loaders};
 use super::enums::{FundingKind, OutcomeKind};
 use super::filter::store_filter;
-use super::funding::{Funder, Programme};
 use super::ids;
-use super::organisation::Organisation;
-use super::project::{Project, ProjectFilter};
+use super::nodes::{Funder, Organisation, Programme, Project};
+use super::project::ProjectFilter;
 use super::scalars::{CountryCode, CurrencyCode, Money};
-use crate::domain::funding::check_funding;
 use crate::error::ApiResult;
 use crate::store::analytics::{
     self as store, FundingTotalRow, NetworkOf, OutcomeTotalRow, RepeatPartnerRow,
@@ -160,52 +158,6 @@ pub struct FundingTotals {
     pub groups: Vec<FundingTotal>,
     /// True when more groups matched than `limit` allowed.
     pub has_more: bool,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Stated against computed totals
-
-/// How a project's stated total compares with the sum of its funding lines.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::funding::FundingCheckStatus")]
-pub enum FundingCheckStatus {
-    /// The lines add up to the stated total exactly.
-    Matches,
-    /// The lines add up to something else (or to other currencies).
-    Mismatch,
-    /// The source states no total.
-    NoStatedTotal,
-    /// The project has no funding lines to add up.
-    NoLines,
-}
-
-/// A project's stated total next to the total computed from its funding lines.
-#[derive(Debug, SimpleObject)]
-pub struct FundingCheck {
-    /// The total as the source states it.
-    pub stated: Option<Money>,
-    /// The sum of the funding lines, one per currency.
-    pub computed: Vec<Money>,
-    /// Computed minus stated, when both are in the same single currency.
-    pub difference: Option<Money>,
-    /// Whether the two agree.
-    pub status: FundingCheckStatus,
-}
-
-/// The stated total (in minor units, with currency) next to the sums of the lines per currency.
-pub fn funding_check(stated: Option<(i64, &str)>, computed: &[(String, i64)]) -> FundingCheck {
-    let (difference, status) = check_funding(stated, computed);
-    FundingCheck {
-        stated: stated.map(|(amount, currency)| Money::from_minor(amount, currency)),
-        computed: computed
-            .iter()
-            .map(|(currency, amount)| Money::from_minor(*amount, currency))
-            .collect(),
-        difference: difference
-            .zip(stated)
-            .map(|(difference, (_, currency))| Money::from_minor(difference, currency)),
-        status: status.into(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,16 +5,9 @@ use entity::enums::RecordType;
 
 use super::context::{Viewer, loaders, viewer};
 use super::ids;
-use super::organisation::Organisation;
-use super::project::Project;
-use super::source::SourceDocument;
+use super::nodes::{Contact, Organisation, Project, SourceDocument};
 use super::text;
 use crate::error::{ApiError, ApiResult};
-use crate::store::organisations::ContactRow;
-
-/// A contact person of a project or organisation.
-#[derive(Debug, Clone)]
-pub struct Contact(pub ContactRow);
 
 const PERSONAL_DATA: &str = "personal data is not shown to anonymous callers";
 

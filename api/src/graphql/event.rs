@@ -8,17 +8,11 @@ use super::context::{db, limits, loaders};
 use super::enums::{DatePrecision, EventKind, OrderDirection};
 use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::place::Place;
-use super::project::Project;
+use super::nodes::{Event, Place, Project, SourceDocument};
 use super::scalars::{Date, LanguageCode, LocalTime};
-use super::source::SourceDocument;
 use super::text::{self, LocalizedText};
 use crate::error::{ApiError, ApiResult};
-use crate::store::events::{self, EventOrderField as StoredOrderField, EventPredicate, EventRow};
-
-/// A meeting, training session, pilot or other event of a project.
-#[derive(Debug, Clone)]
-pub struct Event(pub EventRow);
+use crate::store::events::{self, EventOrderField as StoredOrderField, EventPredicate};
 
 /// A meeting, training session, pilot or other event of a project.
 #[Object]

@@ -1,6 +1,6 @@
 //! Funders, the programme tree under each funder, and the funding lines of projects.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::RecordType;
 
 use super::connection::{connection, page_args, wants_total_count};
@@ -8,21 +8,15 @@ use super::context::{db, limits, loaders};
 use super::enums::{FundingKind, OrderDirection};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::organisation::Organisation;
-use super::project::Project;
+use super::nodes::{Funder, FundingLine, Organisation, Programme, Project, SourceDocument};
 use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
-use super::source::SourceDocument;
 use super::text::{self, LocalizedText};
+use crate::domain::funding::check_funding;
 use crate::error::{ApiError, ApiResult};
 use crate::store::funding::{
-    self as store, FunderOrderField as StoredFunderOrder, FunderPredicate, FunderRow,
-    FundingLineOrderField as StoredLineOrder, FundingLinePredicate, FundingLineRow,
-    ProgrammePredicate, ProgrammeRow,
+    self as store, FunderOrderField as StoredFunderOrder, FunderPredicate,
+    FundingLineOrderField as StoredLineOrder, FundingLinePredicate, ProgrammePredicate,
 };
-
-/// A body that funds projects, directly or through programmes.
-#[derive(Debug, Clone)]
-pub struct Funder(pub FunderRow);
 
 /// A body that funds projects, directly or through programmes.
 #[Object]
@@ -96,10 +90,6 @@ impl Funder {
         Ok(text::sources(ctx, RecordType::Funder, self.0.id).await?)
     }
 }
-
-/// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
-#[derive(Debug, Clone)]
-pub struct Programme(pub ProgrammeRow);
 
 /// A funding programme. Programmes form a tree under their funder, e.g. Nordplus > Nordplus Adult.
 #[Object]
@@ -202,10 +192,6 @@ impl Programme {
         Ok(text::sources(ctx, RecordType::Programme, self.0.id).await?)
     }
 }
-
-/// An amount of money for a project from one kind of source.
-#[derive(Debug, Clone)]
-pub struct FundingLine(pub FundingLineRow);
 
 /// An amount of money for a project from one kind of source.
 #[Object]
@@ -621,5 +607,48 @@ impl FundingQuery {
         )
         .await?;
         Ok(FundingLineConnection::of(page, FundingLine))
+    }
+}
+
+/// How a project's stated total compares with the sum of its funding lines.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::funding::FundingCheckStatus")]
+pub enum FundingCheckStatus {
+    /// The lines add up to the stated total exactly.
+    Matches,
+    /// The lines add up to something else (or to other currencies).
+    Mismatch,
+    /// The source states no total.
+    NoStatedTotal,
+    /// The project has no funding lines to add up.
+    NoLines,
+}
+
+/// A project's stated total next to the total computed from its funding lines.
+#[derive(Debug, SimpleObject)]
+pub struct FundingCheck {
+    /// The total as the source states it.
+    pub stated: Option<Money>,
+    /// The sum of the funding lines, one per currency.
+    pub computed: Vec<Money>,
+    /// Computed minus stated, when both are in the same single currency.
+    pub difference: Option<Money>,
+    /// Whether the two agree.
+    pub status: FundingCheckStatus,
+}
+
+/// The stated total (in minor units, with currency) next to the sums of the lines per currency.
+pub fn funding_check(stated: Option<(i64, &str)>, computed: &[(String, i64)]) -> FundingCheck {
+    let (difference, status) = check_funding(stated, computed);
+    FundingCheck {
+        stated: stated.map(|(amount, currency)| Money::from_minor(amount, currency)),
+        computed: computed
+            .iter()
+            .map(|(currency, amount)| Money::from_minor(*amount, currency))
+            .collect(),
+        difference: difference
+            .zip(stated)
+            .map(|(difference, (_, currency))| Money::from_minor(difference, currency)),
+        status: status.into(),
     }
 }

@@ -15,6 +15,7 @@ pub mod filter;
 pub mod funding;
 pub mod ids;
 pub mod node;
+pub mod nodes;
 pub mod organisation;
 pub mod outcome;
 pub mod place;

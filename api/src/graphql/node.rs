@@ -3,16 +3,12 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 use entity::enums::RecordType;
 
-use super::contact::Contact;
 use super::context::{limits, loaders};
-use super::event::Event;
-use super::funding::{Funder, FundingLine, Programme};
 use super::ids;
-use super::organisation::{Organisation, Participation};
-use super::outcome::Outcome;
-use super::place::Place;
-use super::project::Project;
-use super::source::SourceDocument;
+use super::nodes::{
+    Contact, Event, Funder, FundingLine, Organisation, Outcome, Participation, Place, Programme,
+    Project, SourceDocument,
+};
 use crate::error::{ApiError, ApiResult};
 
 /// A record with a global ID that `node(id)` can fetch again.

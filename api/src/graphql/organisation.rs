@@ -5,25 +5,17 @@ use entity::enums::RecordType;
 
 use super::analytics::OrganisationFigures;
 use super::connection::{connection, page_args, wants_total_count};
-use super::contact::Contact;
 use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::place::Place;
-use super::project::Project;
+use super::nodes::{Contact, Organisation, Participation, Place, Project, SourceDocument};
 use super::scalars::{CountryCode, LanguageCode};
-use super::source::SourceDocument;
 use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
 use crate::store::organisations::{
-    self, OrganisationOrderField as StoredOrderField, OrganisationPredicate, OrganisationRow,
-    ParticipationRow,
+    self, OrganisationOrderField as StoredOrderField, OrganisationPredicate,
 };
-
-/// A partner organisation: an NGO, museum, municipality, company or other body.
-#[derive(Debug, Clone)]
-pub struct Organisation(pub OrganisationRow);
 
 /// An identifier of an organisation in another system or registry.
 #[derive(Debug, Clone, SimpleObject)]
@@ -189,12 +181,8 @@ impl Organisation {
     }
 }
 
-/// An organisation taking part in a project in one role.
-#[derive(Debug, Clone)]
-pub struct Participation(pub ParticipationRow);
-
 impl Participation {
-    fn has_role(&self, roles: Option<&[ParticipationRole]>) -> bool {
+    pub fn has_role(&self, roles: Option<&[ParticipationRole]>) -> bool {
         roles.is_none_or(|roles| roles.contains(&self.0.role.into()))
     }
 }
@@ -236,24 +224,6 @@ impl Participation {
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
         Ok(text::sources(ctx, RecordType::Participation, self.0.id).await?)
     }
-}
-
-/// The participations of a project, optionally only in some roles.
-pub async fn participations_of_project(
-    ctx: &Context<'_>,
-    project_id: i32,
-    role: Option<&[ParticipationRole]>,
-) -> ApiResult<Vec<Participation>> {
-    let rows = loaders(ctx)?
-        .participations_of_project
-        .load_one(project_id)
-        .await?
-        .unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .map(Participation)
-        .filter(|p| p.has_role(role))
-        .collect())
 }
 
 connection!(

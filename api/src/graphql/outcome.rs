@@ -8,20 +8,11 @@ use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, OutcomeKind};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::place::Place;
-use super::project::Project;
+use super::nodes::{Outcome, Place, Project, SourceDocument};
 use super::scalars::LanguageCode;
-use super::source::SourceDocument;
 use super::text::{self, LocalizedText};
 use crate::error::{ApiError, ApiResult};
-use crate::store::outcomes::{
-    self, OutcomeOrderField as StoredOrderField, OutcomePredicate, OutcomeRow,
-};
-
-/// A work package, deliverable, activity or indicator of a project, with planned and achieved
-/// quantities where the source gives them.
-#[derive(Debug, Clone)]
-pub struct Outcome(pub OutcomeRow);
+use crate::store::outcomes::{self, OutcomeOrderField as StoredOrderField, OutcomePredicate};
 
 /// A work package, deliverable, activity or indicator of a project, with planned and achieved
 /// quantities where the source gives them.

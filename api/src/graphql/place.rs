@@ -8,18 +8,11 @@ use super::context::{db, limits, loaders};
 use super::enums::{OrderDirection, PlaceKind};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
-use super::project::Project;
+use super::nodes::{Place, Project, SourceDocument};
 use super::scalars::{CountryCode, LanguageCode};
-use super::source::SourceDocument;
 use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
-use crate::store::places::{
-    self, PlaceOrderField as StoredOrderField, PlacePredicate, PlaceRow, ProjectPlaceRow,
-};
-
-/// A country, region, municipality, settlement or venue.
-#[derive(Debug, Clone)]
-pub struct Place(pub PlaceRow);
+use crate::store::places::{self, PlaceOrderField as StoredOrderField, PlacePredicate};
 
 /// A country, region, municipality, settlement or venue.
 #[Object]
@@ -101,24 +94,6 @@ impl Place {
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
         Ok(text::sources(ctx, RecordType::Place, self.0.id).await?)
     }
-}
-
-/// Loads the places linked to a project, in the order the source gives them.
-pub async fn places_of_project(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<Place>> {
-    let loaders = loaders(ctx)?;
-    let links: Vec<ProjectPlaceRow> = loaders
-        .places_of_project
-        .load_one(project_id)
-        .await?
-        .unwrap_or_default();
-    let found = loaders
-        .places
-        .load_many(links.iter().map(|l| l.place_id))
-        .await?;
-    Ok(links
-        .iter()
-        .filter_map(|l| found.get(&l.place_id).cloned().map(Place))
-        .collect())
 }
 
 connection!(

@@ -4,30 +4,23 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::Utc;
 use entity::enums::RecordType;
 
-use super::analytics::{FundingCheck, funding_check};
 use super::connection::{connection, page_args, wants_total_count};
-use super::contact::Contact;
 use super::context::{db, limits, loaders};
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
-use super::event::Event;
 use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
-use super::funding::{FundingLine, Programme};
+use super::funding::{FundingCheck, funding_check};
 use super::ids;
-use super::organisation::{Participation, participations_of_project};
-use super::outcome::Outcome;
-use super::place::{Place, places_of_project};
+use super::nodes::{
+    Contact, Event, FundingLine, Outcome, Participation, Place, Programme, Project, SourceDocument,
+};
 use super::scalars::{CountryCode, Date, LanguageCode, Money};
-use super::source::SourceDocument;
 use super::text::{self as common, LocalizedText};
 use crate::domain::project::{is_cross_border, status_on};
 use crate::error::ApiResult;
+use crate::store::places::ProjectPlaceRow;
 use crate::store::projects::{
-    self, ParticipantPredicate, ProjectOrderField as StoredOrderField, ProjectPredicate, ProjectRow,
+    self, ParticipantPredicate, ProjectOrderField as StoredOrderField, ProjectPredicate,
 };
-
-/// A cross-border partnership project.
-#[derive(Debug, Clone)]
-pub struct Project(pub ProjectRow);
 
 /// A cross-border partnership project.
 #[Object]
@@ -518,4 +511,40 @@ impl ProjectQuery {
         .await?;
         Ok(ProjectConnection::of(page, Project))
     }
+}
+
+/// The participations of a project, optionally only in some roles.
+pub async fn participations_of_project(
+    ctx: &Context<'_>,
+    project_id: i32,
+    role: Option<&[ParticipationRole]>,
+) -> ApiResult<Vec<Participation>> {
+    let rows = loaders(ctx)?
+        .participations_of_project
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(Participation)
+        .filter(|p| p.has_role(role))
+        .collect())
+}
+
+/// Loads the places linked to a project, in the order the source gives them.
+pub async fn places_of_project(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<Place>> {
+    let loaders = loaders(ctx)?;
+    let links: Vec<ProjectPlaceRow> = loaders
+        .places_of_project
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
+    let found = loaders
+        .places
+        .load_many(links.iter().map(|l| l.place_id))
+        .await?;
+    Ok(links
+        .iter()
+        .filter_map(|l| found.get(&l.place_id).cloned().map(Place))
+        .collect())
 }

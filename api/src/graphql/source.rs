@@ -5,12 +5,9 @@ use entity::enums::RecordType;
 
 use super::context::db;
 use super::ids;
+use super::nodes::SourceDocument;
 use super::scalars::LanguageCode;
-use crate::store::sources::{self, SourceDocumentRow};
-
-/// A document the dataset was curated from. Every record links to the documents it came from.
-#[derive(Debug, Clone)]
-pub struct SourceDocument(pub SourceDocumentRow);
+use crate::store::sources;
 
 /// A document the dataset was curated from. Every record links to the documents it came from.
 #[Object]

@@ -5,8 +5,8 @@ use async_graphql::{Context, SimpleObject};
 use entity::enums::RecordType;
 
 use super::context::loaders;
+use super::nodes::SourceDocument;
 use super::scalars::LanguageCode;
-use super::source::SourceDocument;
 use crate::error::ApiResult;
 use crate::store::texts::TextRow;
 

@@ -123,9 +123,9 @@ async fn stated_totals_are_checked_against_the_funding_lines() {
 #[tokio::test]
 async fn a_mismatch_between_stated_and_computed_totals_is_flagged() {
     let check = |stated: Option<(i64, &str)>, computed: Vec<(String, i64)>| {
-        api::graphql::analytics::funding_check(stated, &computed).status
+        api::graphql::funding::funding_check(stated, &computed).status
     };
-    use api::graphql::analytics::FundingCheckStatus::*;
+    use api::graphql::funding::FundingCheckStatus::*;
     assert_eq!(
         check(Some((100, "EUR")), vec![("EUR".into(), 99)]),
         Mismatch
