@@ -4,7 +4,10 @@
 
 use async_graphql::{Context, SimpleObject};
 
-use crate::store::page::{Page, PageArgs};
+use super::context::limits;
+
+use crate::error::ApiResult;
+use crate::store::page::{Page, PageArgs, PageRequest};
 
 /// Where a page lies in the whole list.
 #[derive(Debug, Clone, SimpleObject)]
@@ -31,25 +34,25 @@ impl<R> From<&Page<R>> for PageInfo {
     }
 }
 
-/// The pagination arguments of a connection field.
-pub fn page_args(
+/// What a connection field asks of the store: its pagination arguments, the page limits, and
+/// a count of every matching row only when the query selects `totalCount`.
+pub fn page_request(
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
-) -> PageArgs {
-    PageArgs {
-        first,
-        after,
-        last,
-        before,
-    }
-}
-
-/// True when the query selects `totalCount` on this connection field, so the store counts the
-/// matching rows only then.
-pub fn wants_total_count(ctx: &Context<'_>) -> bool {
-    ctx.look_ahead().field("totalCount").exists()
+) -> ApiResult<PageRequest> {
+    Ok(PageRequest {
+        args: PageArgs {
+            first,
+            after,
+            last,
+            before,
+        },
+        limits: limits(ctx)?,
+        count_total: ctx.look_ahead().field("totalCount").exists(),
+    })
 }
 
 /// Declares a Relay connection type and its edge type for one node type.

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::RecordType;
 
-use super::connection::{connection, page_args, wants_total_count};
-use super::context::{db, limits, loaders};
+use super::connection::{connection, page_request};
+use super::context::{db, loaders};
 use super::enums::{FundingKind, OrderDirection};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
@@ -535,9 +535,7 @@ impl FundingQuery {
             db(ctx)?,
             filter.as_ref(),
             &order,
-            &page_args(first, after, last, before),
-            limits(ctx)?,
-            wants_total_count(ctx),
+            &page_request(ctx, first, after, last, before)?,
         )
         .await?;
         Ok(FunderConnection::of(page, Funder))
@@ -567,9 +565,7 @@ impl FundingQuery {
             db(ctx)?,
             filter.as_ref(),
             &order,
-            &page_args(first, after, last, before),
-            limits(ctx)?,
-            wants_total_count(ctx),
+            &page_request(ctx, first, after, last, before)?,
         )
         .await?;
         Ok(ProgrammeConnection::of(page, Programme))
@@ -601,9 +597,7 @@ impl FundingQuery {
             db(ctx)?,
             filter.as_ref(),
             &order,
-            &page_args(first, after, last, before),
-            limits(ctx)?,
-            wants_total_count(ctx),
+            &page_request(ctx, first, after, last, before)?,
         )
         .await?;
         Ok(FundingLineConnection::of(page, FundingLine))

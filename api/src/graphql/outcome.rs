@@ -3,8 +3,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums::RecordType;
 
-use super::connection::{connection, page_args, wants_total_count};
-use super::context::{db, limits, loaders};
+use super::connection::{connection, page_request};
+use super::context::{db, loaders};
 use super::enums::{OrderDirection, OutcomeKind};
 use super::filter::{FilterInput, logical_filter, store_filter};
 use super::ids;
@@ -237,9 +237,7 @@ impl OutcomeQuery {
             db(ctx)?,
             filter.as_ref(),
             &order,
-            &page_args(first, after, last, before),
-            limits(ctx)?,
-            wants_total_count(ctx),
+            &page_request(ctx, first, after, last, before)?,
         )
         .await?;
         Ok(OutcomeConnection::of(page, Outcome))

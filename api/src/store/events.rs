@@ -6,7 +6,7 @@ use entity::event;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
 use super::filter::{Filter, Predicate, filtered};
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use crate::error::ApiResult;
 
 /// An event or session.
@@ -77,19 +77,8 @@ pub async fn page_of(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<EventPredicate>>,
     order: &[SortColumn<event::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<EventRow>> {
     let select = filtered(event::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        event::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, event::Column::Id, request).await
 }

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
 
 use super::filter::{Filter, Predicate, contains, filtered};
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::error::ApiResult;
 
@@ -212,21 +212,10 @@ pub async fn funders_page(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<FunderPredicate>>,
     order: &[SortColumn<funder::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<FunderRow>> {
     let select = filtered(funder::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        funder::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, funder::Column::Id, request).await
 }
 
 /// One page of the programmes `filter` selects.
@@ -234,21 +223,10 @@ pub async fn programmes_page(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<ProgrammePredicate>>,
     order: &[SortColumn<programme::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<ProgrammeRow>> {
     let select = filtered(programme::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        programme::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, programme::Column::Id, request).await
 }
 
 /// One page of the funding lines `filter` selects.
@@ -256,19 +234,8 @@ pub async fn funding_lines_page(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<FundingLinePredicate>>,
     order: &[SortColumn<funding_line::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<FundingLineRow>> {
     let select = filtered(funding_line::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        funding_line::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, funding_line::Column::Id, request).await
 }

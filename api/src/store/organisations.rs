@@ -7,7 +7,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
 
 use super::filter::{Filter, Predicate, contains, filtered};
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::error::ApiResult;
 
@@ -113,19 +113,8 @@ pub async fn page_of(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<OrganisationPredicate>>,
     order: &[SortColumn<organisation::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<OrganisationRow>> {
     let select = filtered(organisation::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        organisation::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, organisation::Column::Id, request).await
 }

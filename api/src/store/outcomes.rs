@@ -6,7 +6,7 @@ use entity::outcome;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
 use super::filter::{Filter, Predicate, filtered};
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use crate::error::ApiResult;
 
 /// An outcome.
@@ -78,19 +78,8 @@ pub async fn page_of(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<OutcomePredicate>>,
     order: &[SortColumn<outcome::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<OutcomeRow>> {
     let select = filtered(outcome::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        outcome::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, outcome::Column::Id, request).await
 }

@@ -38,6 +38,15 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+/// What a caller asks of a page: the Relay arguments, the size limits, and whether to count
+/// every matching row.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub args: PageArgs,
+    pub limits: PageLimits,
+    pub count_total: bool,
+}
+
 /// One page of rows, each with its cursor.
 #[derive(Debug)]
 pub struct Page<R> {
@@ -213,15 +222,19 @@ pub async fn page<E, R>(
     select: Select<E>,
     order: &[SortColumn<E::Column>],
     id_column: E::Column,
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<R>>
 where
     E: EntityTrait,
     E::Model: Sync,
     R: Row<E>,
 {
+    let PageRequest {
+        args,
+        limits,
+        count_total,
+    } = request;
+    let (limits, count_total) = (*limits, *count_total);
     let mut first = page_size("first", args.first, limits)?;
     let last = page_size("last", args.last, limits)?;
     if first.is_none() && last.is_none() {

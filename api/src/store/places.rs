@@ -6,7 +6,7 @@ use entity::place;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
 
 use super::filter::{Filter, Predicate, contains, filtered};
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::error::ApiResult;
 
@@ -83,19 +83,8 @@ pub async fn page_of(
     db: &impl ConnectionTrait,
     filter: Option<&Filter<PlacePredicate>>,
     order: &[SortColumn<place::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<PlaceRow>> {
     let select = filtered(place::Entity::find(), filter)?;
-    page(
-        db,
-        select,
-        order,
-        place::Column::Id,
-        args,
-        limits,
-        count_total,
-    )
-    .await
+    page(db, select, order, place::Column::Id, request).await
 }

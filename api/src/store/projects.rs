@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, Entit
 
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::funding::in_programme_subtree;
-use super::page::{Page, PageArgs, PageLimits, SortColumn, SortKind, page};
+use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
 use crate::error::ApiResult;
@@ -270,23 +270,16 @@ pub async fn page_of(
     db: &impl ConnectionTrait,
     filter: Option<&ProjectFilter>,
     order: &[SortColumn<project::Column>],
-    args: &PageArgs,
-    limits: PageLimits,
-    count_total: bool,
+    request: &PageRequest,
 ) -> ApiResult<Page<ProjectRow>> {
     let select = filtered(project::Entity::find(), filter)?;
     let lone_participant = filter.and_then(lone_participant);
-    let mut page = page(
-        db,
-        select,
-        order,
-        project::Column::Id,
-        args,
-        limits,
-        count_total && lone_participant.is_none(),
-    )
-    .await?;
-    if let (true, Some(participant)) = (count_total, lone_participant) {
+    let general_count = PageRequest {
+        count_total: request.count_total && lone_participant.is_none(),
+        ..request.clone()
+    };
+    let mut page = page(db, select, order, project::Column::Id, &general_count).await?;
+    if let (true, Some(participant)) = (request.count_total, lone_participant) {
         let count: i64 = match db.query_one(&participant.count_projects()).await? {
             Some(row) => row.try_get("", "value")?,
             None => 0,
