@@ -26,6 +26,10 @@ pub struct Settings {
     /// least four). As many GraphQL requests run at once; the others queue.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
+    /// Most GraphQL requests running at once; by default as many as the pool has connections
+    /// (twice that measured slower and used more memory).
+    #[arg(long, env = "MAX_RUNNING_REQUESTS")]
+    pub max_running_requests: Option<usize>,
     /// Most requests waiting for their turn; past that, requests are shed with 503 OVERLOADED.
     #[arg(long, env = "MAX_QUEUED_REQUESTS", default_value_t = 256)]
     pub max_queued_requests: usize,
@@ -116,6 +120,7 @@ impl Settings {
             seed_dir: None,
             skip_seed: false,
             database_max_connections: Some(5),
+            max_running_requests: None,
             max_queued_requests: 256,
             loader_delay_ms: 1,
             max_query_depth: 10,

@@ -111,7 +111,8 @@ impl Application {
             trusted_documents,
         };
         let (health, health_monitor) = DatabaseHealth::watch(&settings.database_url);
-        let admission = Admission::new(pool_size as usize, settings.max_queued_requests);
+        let running = settings.max_running_requests.unwrap_or(pool_size as usize);
+        let admission = Admission::new(running, settings.max_queued_requests);
         let api = graphql::build(db.clone(), limits, documents);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
         let metrics = Metrics::new().context("cannot register metrics")?;
