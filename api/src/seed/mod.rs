@@ -29,8 +29,8 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use crate::domain::money;
 use crate::domain::text::search_text;
+use crate::domain::{money, values};
 
 /// Texts of one field by ISO 639-1 language. `en` is a curators' translation; every other
 /// language is the text as a source wrote it.
@@ -307,24 +307,13 @@ pub async fn load_if_empty(db: &DatabaseConnection, dataset: &Dataset) -> Result
     Ok(true)
 }
 
-fn check_code(value: &str, len: usize, what: &str, key: &str) -> Result<(), SeedError> {
-    if value.len() == len && value.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "{key}: {what} `{value}` must be {len} upper-case letters"
-        )))
-    }
-}
-
-fn check_lang(lang: &str, key: &str) -> Result<(), SeedError> {
-    if lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase()) {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "{key}: language `{lang}` must be an ISO 639-1 code such as `lv`"
-        )))
-    }
+/// `value` passes the domain's shape `check`; otherwise an error naming the record `key`.
+fn check_value(
+    check: fn(&str) -> Result<(), String>,
+    value: &str,
+    key: &str,
+) -> Result<(), SeedError> {
+    check(value).map_err(|message| invalid(format!("{key}: {message}")))
 }
 
 fn parse_time(value: &Option<String>, key: &str) -> Result<Option<NaiveTime>, SeedError> {
@@ -405,7 +394,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             return Err(invalid(format!("{owner}: `{field}` has no text")));
         }
         for (lang, text) in texts {
-            check_lang(lang, owner)?;
+            check_value(values::check_language, lang, owner)?;
             if text.trim().is_empty() {
                 return Err(invalid(format!("{owner}: `{field}` in `{lang}` is empty")));
             }
@@ -461,7 +450,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
 
     async fn load(mut self, data: &Dataset) -> Result<(), SeedError> {
         for source in &data.sources {
-            check_lang(&source.language, &source.file)?;
+            check_value(values::check_language, &source.language, &source.file)?;
             let row = source_document::ActiveModel {
                 file_name: Set(source.file.clone()),
                 title: Set(source.title.clone()),
@@ -508,7 +497,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
     }
 
     async fn place(&mut self, r: &PlaceRecord) -> Result<(), SeedError> {
-        check_code(&r.country, 2, "country", &r.key)?;
+        check_value(values::check_country, &r.country, &r.key)?;
         let row = place::ActiveModel {
             key: Set(r.key.clone()),
             kind: Set(r.kind),
@@ -533,7 +522,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
     }
 
     async fn organisation(&mut self, r: &OrganisationRecord) -> Result<(), SeedError> {
-        check_code(&r.country, 2, "country", &r.key)?;
+        check_value(values::check_country, &r.country, &r.key)?;
         let names = r
             .name
             .values()
@@ -569,7 +558,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
 
     async fn funder(&mut self, r: &FunderRecord) -> Result<(), SeedError> {
         if let Some(country) = &r.country {
-            check_code(country, 2, "country", &r.key)?;
+            check_value(values::check_country, country, &r.key)?;
         }
         let row = funder::ActiveModel {
             key: Set(r.key.clone()),
@@ -616,7 +605,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
     async fn project(&mut self, r: &ProjectRecord) -> Result<(), SeedError> {
         let key = r.key.as_str();
         for lang in &r.working_languages {
-            check_lang(lang, key)?;
+            check_value(values::check_language, lang, key)?;
         }
         if let (Some(start), Some(end)) = (r.start, r.end)
             && end.date < start.date
@@ -628,7 +617,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         }
         let (stated_total_minor, stated_total_currency) = match &r.stated_total {
             Some(total) => {
-                check_code(&total.currency, 3, "currency", key)?;
+                check_value(values::check_currency, &total.currency, key)?;
                 (
                     Some(minor_units(total.amount, key)?),
                     Some(total.currency.clone()),
@@ -710,7 +699,7 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             self.cite(RecordType::Participation, row.id, sources, key)?;
         }
         for (position, line) in (0..).zip(&r.funding_lines) {
-            check_code(&line.currency, 3, "currency", key)?;
+            check_value(values::check_currency, &line.currency, key)?;
             let row = funding_line::ActiveModel {
                 project_id: Set(id),
                 kind: Set(line.kind),

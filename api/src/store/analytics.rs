@@ -50,6 +50,16 @@ fn exact_sum(expr: impl Into<Expr>) -> sea_orm::sea_query::FunctionCall {
     Func::cast_as(Func::sum(expr), alias("BIGINT"))
 }
 
+/// Groups `q` by its key expressions, orders the groups by them (NULLs last), and fetches one
+/// group more than `limit` so a cut list can say so.
+fn group_by_keys(q: &mut SelectStatement, keys: &[(SimpleExpr, &str)], limit: u64) {
+    q.add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
+    for (expr, _) in keys {
+        q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
+    }
+    q.limit(limit + 1);
+}
+
 /// Collects `(key, value)` pairs into one list per key, in the order they come.
 fn grouped_by_key<V>(pairs: Vec<(i32, V)>) -> HashMap<i32, Vec<V>> {
     let mut grouped: HashMap<i32, Vec<V>> = HashMap::new();
@@ -397,11 +407,7 @@ fn funding_totals_query(
     if measures.line_count {
         q.expr_as(line_count, alias("line_count"));
     }
-    q.add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
-    for (expr, _) in &keys {
-        q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
-    }
-    q.limit(limit + 1);
+    group_by_keys(&mut q, &keys, limit);
 
     if let Some(filter) = filter {
         if let Some(condition) = projects_matching(
@@ -777,12 +783,8 @@ fn outcome_totals_query(
     .expr_as(
         Func::count_distinct(col("outcomes", "project_id")),
         alias("project_count"),
-    )
-    .add_group_by(keys.iter().map(|(expr, _)| expr.clone()));
-    for (expr, _) in &keys {
-        q.order_by_expr_with_nulls(expr.clone(), Order::Asc, NullOrdering::Last);
-    }
-    q.limit(limit + 1);
+    );
+    group_by_keys(&mut q, &keys, limit);
     if let Some(filter) = filter {
         if let Some(condition) = projects_matching(
             (outcome::Entity, outcome::Column::ProjectId),
