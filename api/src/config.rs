@@ -96,8 +96,9 @@ pub struct Settings {
     /// Production mode: introspection and field suggestions are switched off.
     #[arg(long, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
-    /// Milliseconds a DataLoader waits to collect the keys of one batch before it queries.
-    #[arg(long, env = "LOADER_DELAY_MS", default_value_t = 1)]
+    /// Milliseconds a DataLoader batch waits before it queries. Batching needs no wait: a
+    /// batch runs when the request can go no further without it.
+    #[arg(long, env = "LOADER_DELAY_MS", default_value_t = 0)]
     pub loader_delay_ms: u64,
     /// Page size of a connection when the query gives neither `first` nor `last`.
     #[arg(long, env = "DEFAULT_PAGE_SIZE", default_value_t = 20)]
@@ -122,7 +123,7 @@ impl Settings {
             database_max_connections: Some(5),
             max_running_requests: None,
             max_queued_requests: 256,
-            loader_delay_ms: 1,
+            loader_delay_ms: 0,
             max_query_depth: 10,
             max_query_cost: 20_000,
             max_batch_operations: 10,

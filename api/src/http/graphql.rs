@@ -20,7 +20,7 @@ use super::response::{
 };
 use crate::error::{code, request_error as graphql_error};
 use crate::graphql::context::Viewer;
-use crate::store::loaders::Loaders;
+use crate::store::loaders::{Batches, Loaders};
 
 /// True when the document's selected operation (or any, without a name) is a mutation.
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -53,8 +53,9 @@ async fn run_one(
             "the request has no query",
         )]);
     }
+    let batches = Batches::default();
     let request = request
-        .data(Loaders::new(&state.db, state.loader_delay))
+        .data(Loaders::new(&state.db, &batches, state.loader_delay))
         .data(Viewer::Anonymous);
     let operation = state
         .operation_labels
@@ -71,7 +72,7 @@ async fn run_one(
         // A request waiting on a database that goes away is answered as soon as the health
         // monitor notices, not when the pool gives up.
         tokio::select! {
-            response = state.api.execute(request, caller) => response,
+            response = batches.drive(state.api.execute(request, caller)) => response,
             () = state.health.went_down() => unavailable(),
         }
     };

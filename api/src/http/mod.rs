@@ -27,7 +27,7 @@ use metrics::Metrics;
 pub struct AppState {
     pub api: crate::graphql::Api,
     pub db: Database,
-    /// How long a DataLoader waits to collect keys before it queries.
+    /// How long a DataLoader batch waits before it queries.
     pub loader_delay: Duration,
     /// How long one GraphQL request may run.
     pub request_timeout: Duration,

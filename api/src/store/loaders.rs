@@ -1,8 +1,19 @@
 //! Per-request DataLoaders: every relation field loads through one of these, so a request runs
 //! one statement per relation and nesting level, however many parents it has.
+//!
+//! A loader's batch does not run on a timer in a task of its own: it is queued in the request's
+//! [`Batches`] and run inside the request's own task, once the execution has gone as far as it
+//! can without the batch's rows. By then every resolver of that level has asked for its keys,
+//! so a level is one batch however long the resolvers took, with no timer to wait for and no
+//! other thread to wake.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -12,6 +23,8 @@ use entity::{
     outcome, participation, place, programme, project, project_place, record_source,
     source_document,
 };
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::Row;
@@ -196,6 +209,86 @@ impl<L: Loader<i32>> PerType<L> {
     }
 }
 
+/// The loader batches of one request, queued by its loaders and run by [`Batches::drive`].
+#[derive(Clone, Default)]
+pub struct Batches {
+    queued: Arc<Mutex<Vec<BoxFuture<'static, ()>>>>,
+}
+
+impl Batches {
+    /// Queues a batch; [`Batches::drive`] runs it once the request waits for it.
+    fn queue(&self, batch: BoxFuture<'static, ()>) {
+        self.queued
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(batch);
+    }
+
+    fn take_queued(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.queued.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `work` (the request's execution) and, whenever it waits, the batches it queued.
+    pub async fn drive<F: Future>(&self, work: F) -> F::Output {
+        let mut work = pin!(work);
+        let mut running = FuturesUnordered::new();
+        std::future::poll_fn(|cx| {
+            // The executor's lists of futures yield now and then by waking themselves; that is
+            // not waiting for rows, so `work` is polled again before any batch runs, until it
+            // waits on something else (a bounded number of times, so a future that always
+            // yields cannot keep the batches from running).
+            for _ in 0..MAX_YIELDS_BEFORE_BATCHES {
+                let yielded = Arc::new(YieldWaker {
+                    woken: AtomicBool::new(false),
+                    task: cx.waker().clone(),
+                });
+                let waker = Waker::from(yielded.clone());
+                if let Poll::Ready(output) = work.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    return Poll::Ready(output);
+                }
+                if !yielded.woken.load(Ordering::Acquire) {
+                    break;
+                }
+            }
+            // Batches that finish wake this task, so `work` is polled again with their rows.
+            loop {
+                running.extend(self.take_queued());
+                while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+                if self
+                    .queued
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .is_empty()
+                {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// How many times in a row the execution may yield before the queued batches run anyway.
+const MAX_YIELDS_BEFORE_BATCHES: usize = 1_000;
+
+/// Wakes the request's task and notes that it was woken, so a poll can tell a future that
+/// yielded (woke itself) from one that waits.
+struct YieldWaker {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for YieldWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}
+
 /// All loaders of one request. Created per request so cached rows never outlive it.
 pub struct Loaders {
     pub projects: DataLoader<ById<project::Entity, ProjectRow>>,
@@ -238,203 +331,168 @@ pub struct Loaders {
     pub sources: PerType<SourcesOf>,
 }
 
+/// Makes the loaders of one request.
+struct LoaderFactory<'a> {
+    db: &'a DatabaseConnection,
+    batches: &'a Batches,
+    delay: Duration,
+}
+
+impl LoaderFactory<'_> {
+    fn loader<L: Loader<i32>>(&self, loader: L) -> DataLoader<L> {
+        let batches = self.batches.clone();
+        DataLoader::new(loader, move |batch| batches.queue(batch)).delay(self.delay)
+    }
+
+    fn by_id<E, R>(&self) -> DataLoader<ById<E, R>>
+    where
+        E: Keyed + Send + Sync + 'static,
+        R: Row<E>,
+    {
+        self.loader(ById {
+            db: self.db.clone(),
+            rows: PhantomData,
+        })
+    }
+
+    fn children<E, R>(
+        &self,
+        column: E::Column,
+        order: E::Column,
+        key_of: fn(&R) -> Option<i32>,
+    ) -> DataLoader<ChildrenOf<E, R>>
+    where
+        E: Keyed + Send + Sync + 'static,
+        E::Column: Send + Sync,
+        R: Row<E>,
+    {
+        self.loader(ChildrenOf {
+            db: self.db.clone(),
+            column,
+            order,
+            key_of,
+        })
+    }
+}
+
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
-        fn by_id<E, R>(db: &DatabaseConnection, delay: Duration) -> DataLoader<ById<E, R>>
-        where
-            E: Keyed + Send + Sync + 'static,
-            R: Row<E>,
-        {
-            DataLoader::new(
-                ById {
-                    db: db.clone(),
-                    rows: PhantomData,
-                },
-                tokio::spawn,
-            )
-            .delay(delay)
-        }
-        fn children<E, R>(
-            db: &DatabaseConnection,
-            delay: Duration,
-            column: E::Column,
-            order: E::Column,
-            key_of: fn(&R) -> Option<i32>,
-        ) -> DataLoader<ChildrenOf<E, R>>
-        where
-            E: Keyed + Send + Sync + 'static,
-            E::Column: Send + Sync,
-            R: Row<E>,
-        {
-            DataLoader::new(
-                ChildrenOf {
-                    db: db.clone(),
-                    column,
-                    order,
-                    key_of,
-                },
-                tokio::spawn,
-            )
-            .delay(delay)
-        }
+    /// The loaders of one request, queueing their batches in `batches`. Each batch waits
+    /// `delay` before it queries: batching needs none (see the module's comment); tests use it
+    /// to keep requests running.
+    pub fn new(db: &DatabaseConnection, batches: &Batches, delay: Duration) -> Self {
+        let make = LoaderFactory { db, batches, delay };
         Self {
-            projects: by_id(db, delay),
-            organisations: by_id(db, delay),
-            places: by_id(db, delay),
-            funders: by_id(db, delay),
-            programmes: by_id(db, delay),
-            funding_lines: by_id(db, delay),
-            participations: by_id(db, delay),
-            outcomes: by_id(db, delay),
-            events: by_id(db, delay),
-            contacts: by_id(db, delay),
-            source_documents: by_id(db, delay),
-            participations_of_project: children::<participation::Entity, _>(
-                db,
-                delay,
+            projects: make.by_id(),
+            organisations: make.by_id(),
+            places: make.by_id(),
+            funders: make.by_id(),
+            programmes: make.by_id(),
+            funding_lines: make.by_id(),
+            participations: make.by_id(),
+            outcomes: make.by_id(),
+            events: make.by_id(),
+            contacts: make.by_id(),
+            source_documents: make.by_id(),
+            participations_of_project: make.children::<participation::Entity, _>(
                 participation::Column::ProjectId,
                 participation::Column::Position,
                 |m| Some(m.project_id),
             ),
-            participations_of_organisation: children::<participation::Entity, _>(
-                db,
-                delay,
+            participations_of_organisation: make.children::<participation::Entity, _>(
                 participation::Column::OrganisationId,
                 participation::Column::ProjectId,
                 |m| Some(m.organisation_id),
             ),
-            funding_lines_of_project: children::<funding_line::Entity, _>(
-                db,
-                delay,
+            funding_lines_of_project: make.children::<funding_line::Entity, _>(
                 funding_line::Column::ProjectId,
                 funding_line::Column::Position,
                 |m| Some(m.project_id),
             ),
-            funding_lines_of_programme: children::<funding_line::Entity, _>(
-                db,
-                delay,
+            funding_lines_of_programme: make.children::<funding_line::Entity, _>(
                 funding_line::Column::ProgrammeId,
                 funding_line::Column::ProjectId,
                 |m| m.programme_id,
             ),
-            outcomes_of_project: children::<outcome::Entity, _>(
-                db,
-                delay,
+            outcomes_of_project: make.children::<outcome::Entity, _>(
                 outcome::Column::ProjectId,
                 outcome::Column::Position,
                 |m| Some(m.project_id),
             ),
-            outcomes_of_outcome: children::<outcome::Entity, _>(
-                db,
-                delay,
+            outcomes_of_outcome: make.children::<outcome::Entity, _>(
                 outcome::Column::ParentId,
                 outcome::Column::Position,
                 |m| m.parent_id,
             ),
-            events_of_project: children::<event::Entity, _>(
-                db,
-                delay,
+            events_of_project: make.children::<event::Entity, _>(
                 event::Column::ProjectId,
                 event::Column::Position,
                 |m| Some(m.project_id),
             ),
-            events_of_event: children::<event::Entity, _>(
-                db,
-                delay,
+            events_of_event: make.children::<event::Entity, _>(
                 event::Column::ParentId,
                 event::Column::Position,
                 |m| m.parent_id,
             ),
-            places_of_project: children::<project_place::Entity, _>(
-                db,
-                delay,
+            places_of_project: make.children::<project_place::Entity, _>(
                 project_place::Column::ProjectId,
                 project_place::Column::Position,
                 |m| Some(m.project_id),
             ),
-            projects_of_place: children::<project_place::Entity, _>(
-                db,
-                delay,
+            projects_of_place: make.children::<project_place::Entity, _>(
                 project_place::Column::PlaceId,
                 project_place::Column::ProjectId,
                 |m| Some(m.place_id),
             ),
-            places_of_place: children::<place::Entity, _>(
-                db,
-                delay,
+            places_of_place: make.children::<place::Entity, _>(
                 place::Column::ParentId,
                 place::Column::Key,
                 |m| m.parent_id,
             ),
-            contacts_of_project: children::<contact::Entity, _>(
-                db,
-                delay,
+            contacts_of_project: make.children::<contact::Entity, _>(
                 contact::Column::ProjectId,
                 contact::Column::Position,
                 |m| m.project_id,
             ),
-            contacts_of_organisation: children::<contact::Entity, _>(
-                db,
-                delay,
+            contacts_of_organisation: make.children::<contact::Entity, _>(
                 contact::Column::OrganisationId,
                 contact::Column::Position,
                 |m| m.organisation_id,
             ),
-            programmes_of_funder: children::<programme::Entity, _>(
-                db,
-                delay,
+            programmes_of_funder: make.children::<programme::Entity, _>(
                 programme::Column::FunderId,
                 programme::Column::Key,
                 |m| Some(m.funder_id),
             ),
-            programmes_of_programme: children::<programme::Entity, _>(
-                db,
-                delay,
+            programmes_of_programme: make.children::<programme::Entity, _>(
                 programme::Column::ParentId,
                 programme::Column::Key,
                 |m| m.parent_id,
             ),
-            projects_of_programme: children::<project::Entity, _>(
-                db,
-                delay,
+            projects_of_programme: make.children::<project::Entity, _>(
                 project::Column::ProgrammeId,
                 project::Column::StartDate,
                 |m| m.programme_id,
             ),
-            identifiers_of_organisation: children::<organisation_identifier::Entity, _>(
-                db,
-                delay,
+            identifiers_of_organisation: make.children::<organisation_identifier::Entity, _>(
                 organisation_identifier::Column::OrganisationId,
                 organisation_identifier::Column::Scheme,
                 |m| Some(m.organisation_id),
             ),
-            funding_sums: DataLoader::new(FundingSumsOf { db: db.clone() }, tokio::spawn)
-                .delay(delay),
-            role_counts: DataLoader::new(RoleCountsOf { db: db.clone() }, tokio::spawn)
-                .delay(delay),
-            funding_handled: DataLoader::new(FundingHandledBy { db: db.clone() }, tokio::spawn)
-                .delay(delay),
-            repeat_partners: DataLoader::new(RepeatPartnersOf { db: db.clone() }, tokio::spawn)
-                .delay(delay),
+            funding_sums: make.loader(FundingSumsOf { db: db.clone() }),
+            role_counts: make.loader(RoleCountsOf { db: db.clone() }),
+            funding_handled: make.loader(FundingHandledBy { db: db.clone() }),
+            repeat_partners: make.loader(RepeatPartnersOf { db: db.clone() }),
             texts: PerType::new(|kind| {
-                DataLoader::new(
-                    TextsOf {
-                        db: db.clone(),
-                        kind,
-                    },
-                    tokio::spawn,
-                )
-                .delay(delay)
+                make.loader(TextsOf {
+                    db: db.clone(),
+                    kind,
+                })
             }),
             sources: PerType::new(|kind| {
-                DataLoader::new(
-                    SourcesOf {
-                        db: db.clone(),
-                        kind,
-                    },
-                    tokio::spawn,
-                )
-                .delay(delay)
+                make.loader(SourcesOf {
+                    db: db.clone(),
+                    kind,
+                })
             }),
         }
     }
