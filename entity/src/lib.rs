@@ -7,6 +7,7 @@ pub mod enums;
 pub mod event;
 pub mod funder;
 pub mod funding_line;
+pub mod funding_line_rollup;
 pub mod funding_line_year;
 pub mod localized_text;
 pub mod organisation;

@@ -8,6 +8,7 @@ mod m20261122_000001_domain;
 mod m20261122_000002_analytics;
 mod m20261122_000003_rate_limits;
 mod m20261122_000004_read_indexes;
+mod m20261128_000005_funding_line_rollup;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_analytics::Migration),
             Box::new(m20261122_000003_rate_limits::Migration),
             Box::new(m20261122_000004_read_indexes::Migration),
+            Box::new(m20261128_000005_funding_line_rollup::Migration),
         ]
     }
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use entity::enums::{FundingKind, OutcomeKind, ParticipationRole as StoredRole};
 use entity::{
-    funding_line, funding_line_year, organisation, outcome, participation, programme,
-    programme_ancestor, project,
+    funding_line, funding_line_rollup, funding_line_year, organisation, outcome, participation,
+    programme, programme_ancestor, project,
 };
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, NullOrdering, Order, Query,
@@ -18,7 +18,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 use super::filter::one_of;
-use super::funding::in_programme_subtree;
+use super::funding::programme_subtree;
 use super::projects::{ProjectFilter, ids_matching};
 use crate::domain::project::CROSS_BORDER_COUNTRIES;
 use crate::error::{ApiError, ApiResult};
@@ -270,6 +270,29 @@ pub async fn funding_totals(
     Ok(Groups::cut(groups, limit))
 }
 
+/// The funding lines of `fundingTotals`: the table itself, or its rollup when that answers.
+const LINES: &str = "lines";
+
+/// True when the rollup of funding lines (sums per funder, programme, kind, currency and start
+/// year) gives the same totals as the lines: the groups and filters use only those attributes
+/// and no project is counted.
+fn rollup_answers(
+    group_by: &[FundingGroup],
+    mode: YearMode,
+    filter: Option<&FundingTotalsFilter>,
+    measures: FundingMeasures,
+) -> bool {
+    let per_project = [
+        FundingGroup::Project,
+        FundingGroup::LeadCountry,
+        FundingGroup::ParticipantCountry,
+    ];
+    mode == YearMode::StartYear
+        && !measures.project_count
+        && !group_by.iter().any(|g| per_project.contains(g))
+        && filter.is_none_or(|f| f.projects.is_none())
+}
+
 /// Builds the one statement behind `fundingTotals`.
 fn funding_totals_query(
     group_by: &[FundingGroup],
@@ -295,26 +318,28 @@ fn funding_totals_query(
         ));
     }
     let pro_rata = mode == YearMode::ProRata;
+    let rollup = rollup_answers(group_by, mode, filter, measures);
     let mut q = Query::select();
-    q.from(funding_line::Entity).left_join(
+    if rollup {
+        q.from_as(funding_line_rollup::Entity, alias(LINES));
+    } else {
+        q.from_as(funding_line::Entity, alias(LINES));
+    }
+    q.left_join(
         programme::Entity,
-        col("programmes", "id").equals((funding_line::Entity, funding_line::Column::ProgrammeId)),
+        col("programmes", "id").equals((alias(LINES), alias("programme_id"))),
     );
-    let line_funder: SimpleExpr = Func::coalesce([
-        col("funding_lines", "funder_id"),
-        col("programmes", "funder_id"),
-    ])
-    .into();
+    let line_funder: SimpleExpr =
+        Func::coalesce([col(LINES, "funder_id"), col("programmes", "funder_id")]).into();
     let mut keys: Vec<(SimpleExpr, &str)> = Vec::new();
     if has(FundingGroup::Funder) {
         keys.push((line_funder.clone(), "g_funder"));
     }
     if has(FundingGroup::Programme) {
-        keys.push((col("funding_lines", "programme_id"), "g_programme"));
+        keys.push((col(LINES, "programme_id"), "g_programme"));
     }
     if has(FundingGroup::ProgrammeRoot) || has(FundingGroup::ProgrammeTree) {
-        let mut on = col("pa", "programme_id")
-            .equals((funding_line::Entity, funding_line::Column::ProgrammeId));
+        let mut on = col("pa", "programme_id").equals((alias(LINES), alias("programme_id")));
         if has(FundingGroup::ProgrammeRoot) {
             // Only the top of the branch: one row per line, so nothing is counted twice.
             let roots = Query::select()
@@ -333,18 +358,17 @@ fn funding_totals_query(
         keys.push((col("pa", "ancestor_id"), "g_programme"));
     }
     if has(FundingGroup::Project) {
-        keys.push((col("funding_lines", "project_id"), "g_project"));
+        keys.push((col(LINES, "project_id"), "g_project"));
     }
     if has(FundingGroup::Kind) {
-        keys.push((col("funding_lines", "kind"), "g_kind"));
+        keys.push((col(LINES, "kind"), "g_kind"));
     }
     if has(FundingGroup::LeadCountry) {
         q.join_subquery(
             JoinType::LeftJoin,
             lead_countries(),
             alias("lead"),
-            col("lead", "project_id")
-                .equals((funding_line::Entity, funding_line::Column::ProjectId)),
+            col("lead", "project_id").equals((alias(LINES), alias("project_id"))),
         );
         keys.push((col("lead", "country_code"), "g_country"));
     }
@@ -353,21 +377,22 @@ fn funding_totals_query(
             JoinType::InnerJoin,
             project_countries(),
             alias("pc"),
-            col("pc", "project_id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
+            col("pc", "project_id").equals((alias(LINES), alias("project_id"))),
         );
         keys.push((col("pc", "country_code"), "g_country"));
     }
-    let year: Option<SimpleExpr> = if pro_rata {
+    let year: Option<SimpleExpr> = if rollup {
+        Some(col(LINES, "start_year"))
+    } else if pro_rata {
         q.left_join(
             funding_line_year::Entity,
-            col("funding_line_years", "funding_line_id")
-                .equals((funding_line::Entity, funding_line::Column::Id)),
+            col("funding_line_years", "funding_line_id").equals((alias(LINES), alias("id"))),
         );
         Some(col("funding_line_years", "year"))
     } else if has(FundingGroup::Year) || filter.is_some_and(|f| f.years.is_some()) {
         q.inner_join(
             project::Entity,
-            col("projects", "id").equals((funding_line::Entity, funding_line::Column::ProjectId)),
+            col("projects", "id").equals((alias(LINES), alias("project_id"))),
         );
         Some(col("projects", "start_year"))
     } else {
@@ -376,31 +401,33 @@ fn funding_totals_query(
     if let Some(year) = year.as_ref().filter(|_| has(FundingGroup::Year)) {
         keys.push((year.clone(), "g_year"));
     }
-    keys.push((col("funding_lines", "currency"), "g_currency"));
+    keys.push((col(LINES, "currency"), "g_currency"));
 
     let amount: SimpleExpr = if pro_rata {
         Func::coalesce([
             col("funding_line_years", "amount_minor"),
-            col("funding_lines", "amount_minor"),
+            col(LINES, "amount_minor"),
         ])
         .into()
     } else {
-        col("funding_lines", "amount_minor")
+        col(LINES, "amount_minor")
     };
     for (expr, name) in &keys {
         q.expr_as(expr.clone(), alias(name));
     }
     // A line appears once per group, except in pro-rata mode without years, where each of its
     // yearly shares is a row: only then must lines be counted as distinct ids.
-    let line_count: SimpleExpr = if pro_rata && !has(FundingGroup::Year) {
-        Func::count_distinct(col("funding_lines", "id")).into()
+    let line_count: SimpleExpr = if rollup {
+        exact_sum(col(LINES, "line_count")).into()
+    } else if pro_rata && !has(FundingGroup::Year) {
+        Func::count_distinct(col(LINES, "id")).into()
     } else {
-        Func::count(col("funding_lines", "id")).into()
+        Func::count(col(LINES, "id")).into()
     };
     q.expr_as(exact_sum(amount), alias("amount_minor"));
     if measures.project_count {
         q.expr_as(
-            Func::count_distinct(col("funding_lines", "project_id")),
+            Func::count_distinct(col(LINES, "project_id")),
             alias("project_count"),
         );
     }
@@ -411,26 +438,25 @@ fn funding_totals_query(
 
     if let Some(filter) = filter {
         if let Some(condition) = projects_matching(
-            (funding_line::Entity, funding_line::Column::ProjectId),
+            (alias(LINES), alias("project_id")),
             filter.projects.as_ref(),
         )? {
             q.and_where(condition);
         }
         if let Some(kinds) = &filter.kinds {
             let kinds: Vec<String> = kinds.iter().map(|k| k.to_value_string()).collect();
-            q.and_where(col("funding_lines", "kind").is_in(kinds));
+            q.and_where(col(LINES, "kind").is_in(kinds));
         }
         if let Some(currencies) = &filter.currencies {
-            q.and_where(col("funding_lines", "currency").is_in(currencies.iter().cloned()));
+            q.and_where(col(LINES, "currency").is_in(currencies.iter().cloned()));
         }
         if let Some(funders) = &filter.funders {
             q.and_where(line_funder.clone().is_in(funders.iter().copied()));
         }
         if let Some(programmes) = &filter.programmes {
-            q.cond_where(in_programme_subtree(
-                funding_line::Column::ProgrammeId,
-                programmes.clone(),
-            ));
+            q.and_where(
+                col(LINES, "programme_id").in_subquery(programme_subtree(programmes.clone())),
+            );
         }
         if let (Some((from, to)), Some(year)) = (&filter.years, &year) {
             if let Some(from) = from {

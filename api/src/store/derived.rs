@@ -1,16 +1,19 @@
 //! Derived data that analytics group by, kept next to the facts it comes from: the programme
-//! closure table, each project's start year, and the pro-rata split of funding lines over
-//! calendar years. `refresh` fills in whatever is missing; every write path calls it.
+//! closure table, each project's start year, the pro-rata split of funding lines over calendar
+//! years, and the rollup of funding lines that totals over all projects read. `refresh` brings
+//! them up to date; every write path calls it.
 
 use std::collections::HashMap;
 
 use chrono::Datelike;
 
-use entity::{funding_line, funding_line_year, programme, programme_ancestor, project};
-use sea_orm::sea_query::{Expr, Query};
+use entity::{
+    funding_line, funding_line_rollup, funding_line_year, programme, programme_ancestor, project,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::domain::funding::year_shares;
@@ -19,10 +22,77 @@ use crate::domain::funding::year_shares;
 const BATCH: usize = 2_000;
 
 /// Brings every derived table up to date with the facts. Cheap when nothing is missing.
-pub async fn refresh<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+pub async fn refresh(db: &DatabaseConnection) -> Result<(), DbErr> {
     refresh_programme_ancestors(db).await?;
     refresh_start_years(db).await?;
-    refresh_funding_line_years(db).await
+    refresh_funding_line_years(db).await?;
+    rebuild_funding_line_rollup(db).await
+}
+
+/// Rebuilds the rollup of funding lines (sums per funder, programme, kind, currency and start
+/// year) in one transaction, so readers see the old sums or the new ones. On PostgreSQL the
+/// table is locked against other rebuilds first (readers go on), so replicas starting together
+/// rebuild it one after the other instead of adding their rows twice.
+async fn rebuild_funding_line_rollup(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use funding_line::Column as Line;
+    let line = |column: Line| Expr::col((funding_line::Entity, column));
+    let funder = Func::coalesce([
+        line(Line::FunderId),
+        Expr::col((programme::Entity, programme::Column::FunderId)),
+    ]);
+    let start_year = Expr::col((project::Entity, project::Column::StartYear));
+    let sums = Query::select()
+        .expr(funder.clone())
+        .expr(line(Line::ProgrammeId))
+        .expr(line(Line::Kind))
+        .expr(line(Line::Currency))
+        .expr(start_year.clone())
+        .expr(Func::sum(line(Line::AmountMinor)))
+        .expr(Func::count(line(Line::Id)))
+        .from(funding_line::Entity)
+        .left_join(
+            programme::Entity,
+            Expr::col((programme::Entity, programme::Column::Id))
+                .equals((funding_line::Entity, Line::ProgrammeId)),
+        )
+        .inner_join(
+            project::Entity,
+            Expr::col((project::Entity, project::Column::Id))
+                .equals((funding_line::Entity, Line::ProjectId)),
+        )
+        .add_group_by([
+            funder.into(),
+            line(Line::ProgrammeId),
+            line(Line::Kind),
+            line(Line::Currency),
+            start_year,
+        ])
+        .to_owned();
+    use funding_line_rollup::Column as Rollup;
+    let insert = Query::insert()
+        .into_table(funding_line_rollup::Entity)
+        .columns([
+            Rollup::FunderId,
+            Rollup::ProgrammeId,
+            Rollup::Kind,
+            Rollup::Currency,
+            Rollup::StartYear,
+            Rollup::AmountMinor,
+            Rollup::LineCount,
+        ])
+        .select_from(sums)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .to_owned();
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE funding_line_rollup IN EXCLUSIVE MODE")
+            .await?;
+    }
+    funding_line_rollup::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    txn.execute(&insert).await?;
+    txn.commit().await
 }
 
 /// Rebuilds the closure table of the programme tree (programmes are few).

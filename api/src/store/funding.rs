@@ -3,7 +3,7 @@
 
 use entity::enums::FundingKind;
 use entity::{funder, funding_line, programme, programme_ancestor};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
 
 use super::filter::{Filter, Predicate, contains, filtered};
@@ -43,12 +43,16 @@ pub type FundingLineRow = funding_line::Model;
 /// `column` names one of the given programmes or any programme below them, so a filter on
 /// "Nordplus" also matches "Nordplus Adult". One subquery on the programme closure table.
 pub fn in_programme_subtree(column: impl ColumnTrait, programme_ids: Vec<i32>) -> Condition {
-    let subtree = Query::select()
+    Condition::all().add(column.in_subquery(programme_subtree(programme_ids)))
+}
+
+/// The ids of these programmes and of every programme below them.
+pub fn programme_subtree(programme_ids: Vec<i32>) -> SelectStatement {
+    Query::select()
         .column(programme_ancestor::Column::ProgrammeId)
         .from(programme_ancestor::Entity)
         .and_where(programme_ancestor::Column::AncestorId.is_in(programme_ids))
-        .to_owned();
-    Condition::all().add(column.in_subquery(subtree))
+        .to_owned()
 }
 
 /// One condition on funders.
