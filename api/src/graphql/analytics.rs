@@ -117,7 +117,11 @@ impl FundingTotal {
         let Some(id) = self.0.project_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
+        Ok(loaders(ctx)?
+            .projects
+            .load_one(id)
+            .await?
+            .map(Project::from))
     }
 
     /// The kind of funding, when grouping by `KIND`.
@@ -231,7 +235,7 @@ impl OrganisationLink {
             .organisations
             .load_one(self.0.a)
             .await?
-            .map(Organisation))
+            .map(Organisation::from))
     }
 
     /// The other organisation of the pair.
@@ -240,7 +244,7 @@ impl OrganisationLink {
             .organisations
             .load_one(self.0.b)
             .await?
-            .map(Organisation))
+            .map(Organisation::from))
     }
 
     /// Projects both take part in.
@@ -268,7 +272,7 @@ impl RepeatPartner {
             .organisations
             .load_one(self.0.organisation_id)
             .await?
-            .map(Organisation))
+            .map(Organisation::from))
     }
 
     /// Projects they share.
@@ -369,7 +373,11 @@ impl OutcomeTotal {
         let Some(id) = self.0.project_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
+        Ok(loaders(ctx)?
+            .projects
+            .load_one(id)
+            .await?
+            .map(Project::from))
     }
 
     /// The kind of outcome, when grouping by `KIND`.

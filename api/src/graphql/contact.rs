@@ -53,7 +53,11 @@ impl Contact {
         let Some(id) = self.0.project_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.projects.load_one(id).await?.map(Project))
+        Ok(loaders(ctx)?
+            .projects
+            .load_one(id)
+            .await?
+            .map(Project::from))
     }
 
     /// The organisation the person works for.
@@ -65,7 +69,7 @@ impl Contact {
             .organisations
             .load_one(id)
             .await?
-            .map(Organisation))
+            .map(Organisation::from))
     }
 
     /// Source documents that name the person.

@@ -107,7 +107,7 @@ impl Event {
     /// The project.
     async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
         let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
-        Ok(Project(row.ok_or(ApiError::Internal)?))
+        Ok(Project::from(row.ok_or(ApiError::Internal)?))
     }
 
     /// The cycle this event is a session of.

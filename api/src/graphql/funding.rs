@@ -63,7 +63,7 @@ impl Funder {
             .organisations
             .load_one(id)
             .await?
-            .map(Organisation))
+            .map(Organisation::from))
     }
 
     /// The funder's top-level programmes; follow `children` for the rest of the tree.
@@ -169,7 +169,7 @@ impl Programme {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Project).collect())
+        Ok(rows.into_iter().map(Project::from).collect())
     }
 
     /// Funding lines paid under this programme itself.
@@ -230,7 +230,7 @@ impl FundingLine {
     /// The funded project.
     async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
         let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
-        Ok(Project(row.ok_or(ApiError::Internal)?))
+        Ok(Project::from(row.ok_or(ApiError::Internal)?))
     }
 
     /// The funder that provides the money, when it is a funder.

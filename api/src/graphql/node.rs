@@ -39,17 +39,17 @@ async fn load(ctx: &Context<'_>, kind: RecordType, id: i32) -> ApiResult<Option<
             .projects
             .load_one(id)
             .await?
-            .map(|m| Node::Project(Project(m))),
+            .map(|m| Node::Project(Project::from(m))),
         RecordType::Organisation => l
             .organisations
             .load_one(id)
             .await?
-            .map(|m| Node::Organisation(Organisation(m))),
+            .map(|m| Node::Organisation(Organisation::from(m))),
         RecordType::Participation => l
             .participations
             .load_one(id)
             .await?
-            .map(|m| Node::Participation(Participation(m))),
+            .map(|m| Node::Participation(Participation::from(m))),
         RecordType::Funder => l
             .funders
             .load_one(id)

@@ -2,18 +2,32 @@
 //! declared here, apart from their fields (each area's module holds the `#[Object]` impl), so
 //! the area modules refer to one another's types through this module and never import each
 //! other in a circle.
+//!
+//! Projects and organisations are shared (`Arc`): a page holds each in its nodes and its edges,
+//! and a list of participations may name the same one many times.
+
+use std::sync::Arc;
+
+use crate::store::organisations::{OrganisationRow, ParticipationRow};
+use crate::store::projects::ProjectRow;
 
 /// A cross-border partnership project.
 #[derive(Debug, Clone)]
-pub struct Project(pub crate::store::projects::ProjectRow);
+pub struct Project(pub Arc<ProjectRow>);
 
 /// A partner organisation: an NGO, museum, municipality, company or other body.
 #[derive(Debug, Clone)]
-pub struct Organisation(pub crate::store::organisations::OrganisationRow);
+pub struct Organisation(pub Arc<OrganisationRow>);
 
 /// An organisation taking part in a project in one role.
 #[derive(Debug, Clone)]
-pub struct Participation(pub crate::store::organisations::ParticipationRow);
+pub struct Participation {
+    pub row: ParticipationRow,
+    /// The project, when the list this participation came in loaded it for the whole list.
+    pub project: Option<Project>,
+    /// The organisation, loaded the same way.
+    pub organisation: Option<Organisation>,
+}
 
 /// A body that funds projects, directly or through programmes.
 #[derive(Debug, Clone)]
@@ -47,3 +61,15 @@ pub struct Contact(pub crate::store::organisations::ContactRow);
 /// A document the dataset was curated from. Every record links to the documents it came from.
 #[derive(Debug, Clone)]
 pub struct SourceDocument(pub crate::store::sources::SourceDocumentRow);
+
+impl From<ProjectRow> for Project {
+    fn from(row: ProjectRow) -> Self {
+        Self(Arc::new(row))
+    }
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(row: OrganisationRow) -> Self {
+        Self(Arc::new(row))
+    }
+}

@@ -1,5 +1,7 @@
 //! Organisations, their external identifiers, and their participations in projects.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::RecordType;
 
@@ -14,7 +16,7 @@ use super::scalars::{CountryCode, LanguageCode};
 use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
 use crate::store::organisations::{
-    self, OrganisationOrderField as StoredOrderField, OrganisationPredicate,
+    self, OrganisationOrderField as StoredOrderField, OrganisationPredicate, ParticipationRow,
 };
 
 /// An identifier of an organisation in another system or registry.
@@ -116,11 +118,7 @@ impl Organisation {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .map(Participation)
-            .filter(|p| p.has_role(role.as_deref()))
-            .collect())
+        Ok(with_relations(ctx, rows, role.as_deref()).await?)
     }
 
     /// Projects the organisation takes part in (each once), optionally only in some roles.
@@ -138,9 +136,8 @@ impl Organisation {
             .unwrap_or_default();
         let mut project_ids: Vec<i32> = rows
             .into_iter()
-            .map(Participation)
-            .filter(|p| p.has_role(role.as_deref()))
-            .map(|p| p.0.project_id)
+            .filter(|p| has_role(p, role.as_deref()))
+            .map(|p| p.project_id)
             .collect();
         project_ids.dedup();
         let found = loaders
@@ -149,7 +146,7 @@ impl Organisation {
             .await?;
         Ok(project_ids
             .iter()
-            .filter_map(|id| found.get(id).cloned().map(Project))
+            .filter_map(|id| found.get(id).cloned().map(Project::from))
             .collect())
     }
 
@@ -181,9 +178,60 @@ impl Organisation {
     }
 }
 
-impl Participation {
-    pub fn has_role(&self, roles: Option<&[ParticipationRole]>) -> bool {
-        roles.is_none_or(|roles| roles.contains(&self.0.role.into()))
+/// True when the participation is in one of `roles`, or no roles are asked for.
+fn has_role(row: &ParticipationRow, roles: Option<&[ParticipationRole]>) -> bool {
+    roles.is_none_or(|roles| roles.contains(&row.role.into()))
+}
+
+/// Participations in `roles` as GraphQL objects. When the selection asks for their projects or
+/// organisations, those are loaded for the whole list at once, so each item resolves them at
+/// once instead of waiting on a load of its own (which held thousands of pending resolvers in
+/// memory on long lists).
+pub async fn with_relations(
+    ctx: &Context<'_>,
+    rows: Vec<ParticipationRow>,
+    roles: Option<&[ParticipationRole]>,
+) -> ApiResult<Vec<Participation>> {
+    let rows: Vec<ParticipationRow> = rows.into_iter().filter(|p| has_role(p, roles)).collect();
+    let selection = ctx.look_ahead();
+    let loaders = loaders(ctx)?;
+    let mut projects = HashMap::new();
+    if selection.field("project").exists() {
+        projects = loaders
+            .projects
+            .load_many(rows.iter().map(|p| p.project_id))
+            .await?
+            .into_iter()
+            .map(|(id, row)| (id, Project::from(row)))
+            .collect();
+    }
+    let mut organisations = HashMap::new();
+    if selection.field("organisation").exists() {
+        organisations = loaders
+            .organisations
+            .load_many(rows.iter().map(|p| p.organisation_id))
+            .await?
+            .into_iter()
+            .map(|(id, row)| (id, Organisation::from(row)))
+            .collect();
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Participation {
+            project: projects.get(&row.project_id).cloned(),
+            organisation: organisations.get(&row.organisation_id).cloned(),
+            row,
+        })
+        .collect())
+}
+
+impl From<ParticipationRow> for Participation {
+    fn from(row: ParticipationRow) -> Self {
+        Self {
+            row,
+            project: None,
+            organisation: None,
+        }
     }
 }
 
@@ -192,37 +240,45 @@ impl Participation {
 impl Participation {
     /// Global ID of the participation.
     pub async fn id(&self) -> ID {
-        ids::encode(RecordType::Participation, self.0.id)
+        ids::encode(RecordType::Participation, self.row.id)
     }
 
     /// The organisation's role in the project.
     async fn role(&self) -> ParticipationRole {
-        self.0.role.into()
+        self.row.role.into()
     }
 
     /// Position in the source's list of partners, from 0.
     async fn position(&self) -> i32 {
-        self.0.position
+        self.row.position
     }
 
     /// The project.
     async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
-        let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
-        Ok(Project(row.ok_or(crate::error::ApiError::Internal)?))
+        if let Some(project) = &self.project {
+            return Ok(project.clone());
+        }
+        let row = loaders(ctx)?.projects.load_one(self.row.project_id).await?;
+        Ok(Project::from(row.ok_or(crate::error::ApiError::Internal)?))
     }
 
     /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        if let Some(organisation) = &self.organisation {
+            return Ok(organisation.clone());
+        }
         let row = loaders(ctx)?
             .organisations
-            .load_one(self.0.organisation_id)
+            .load_one(self.row.organisation_id)
             .await?;
-        Ok(Organisation(row.ok_or(crate::error::ApiError::Internal)?))
+        Ok(Organisation::from(
+            row.ok_or(crate::error::ApiError::Internal)?,
+        ))
     }
 
     /// Source documents that state this participation.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<SourceDocument>> {
-        Ok(text::sources(ctx, RecordType::Participation, self.0.id).await?)
+        Ok(text::sources(ctx, RecordType::Participation, self.row.id).await?)
     }
 }
 
@@ -352,6 +408,6 @@ impl OrganisationQuery {
             &page_request(ctx, first, after, last, before)?,
         )
         .await?;
-        Ok(OrganisationConnection::of(page, Organisation))
+        Ok(OrganisationConnection::of(page, Organisation::from))
     }
 }

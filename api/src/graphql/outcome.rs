@@ -85,7 +85,7 @@ impl Outcome {
     /// The project.
     async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
         let row = loaders(ctx)?.projects.load_one(self.0.project_id).await?;
-        Ok(Project(row.ok_or(ApiError::Internal)?))
+        Ok(Project::from(row.ok_or(ApiError::Internal)?))
     }
 
     /// The work package (or other outcome) this one belongs to.

@@ -81,7 +81,7 @@ impl Place {
         let found = loaders.projects.load_many(ids.iter().copied()).await?;
         Ok(ids
             .iter()
-            .filter_map(|id| found.get(id).cloned().map(Project))
+            .filter_map(|id| found.get(id).cloned().map(Project::from))
             .collect())
     }
 

@@ -303,15 +303,17 @@ impl Project {
 }
 
 async fn partner_countries(ctx: &Context<'_>, project_id: i32) -> ApiResult<Vec<CountryCode>> {
-    let participations = participations_of_project(ctx, project_id, None).await?;
+    let loaders = loaders(ctx)?;
+    let participations = loaders
+        .participations_of_project
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
     let organisation_ids = participations
         .iter()
-        .filter(|p| p.0.role != entity::enums::ParticipationRole::Funder)
-        .map(|p| p.0.organisation_id);
-    let organisations = loaders(ctx)?
-        .organisations
-        .load_many(organisation_ids)
-        .await?;
+        .filter(|p| p.role != entity::enums::ParticipationRole::Funder)
+        .map(|p| p.organisation_id);
+    let organisations = loaders.organisations.load_many(organisation_ids).await?;
     let mut countries: Vec<String> = organisations
         .into_values()
         .map(|o| o.country_code)
@@ -507,7 +509,7 @@ impl ProjectQuery {
             &page_request(ctx, first, after, last, before)?,
         )
         .await?;
-        Ok(ProjectConnection::of(page, Project))
+        Ok(ProjectConnection::of(page, Project::from))
     }
 }
 
@@ -522,11 +524,7 @@ pub async fn participations_of_project(
         .load_one(project_id)
         .await?
         .unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .map(Participation)
-        .filter(|p| p.has_role(role))
-        .collect())
+    super::organisation::with_relations(ctx, rows, role).await
 }
 
 /// Loads the places linked to a project, in the order the source gives them.
