@@ -110,7 +110,7 @@ impl Application {
             },
             trusted_documents,
         };
-        let (health, health_monitor) = DatabaseHealth::watch(&settings.database_url);
+        let (health, health_monitor) = DatabaseHealth::watch(&settings.database_url, &statements);
         let running = settings.max_running_requests.unwrap_or(pool_size as usize);
         let admission = Admission::new(running, settings.max_queued_requests);
         let api = graphql::build(db.clone(), limits, documents);

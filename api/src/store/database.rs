@@ -9,13 +9,23 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
-/// Number of statements run on a connection since it was opened.
+/// Number of statements run on a connection since it was opened, and how many of them
+/// succeeded.
 #[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter {
+    run: Arc<AtomicU64>,
+    succeeded: Arc<AtomicU64>,
+}
 
 impl StatementCounter {
+    /// Statements run.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.run.load(Ordering::Relaxed)
+    }
+
+    /// Statements the database answered without an error.
+    pub fn succeeded(&self) -> u64 {
+        self.succeeded.load(Ordering::Relaxed)
     }
 }
 
@@ -46,9 +56,12 @@ pub async fn connect(
         });
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
-    let hook = counter.0.clone();
+    let hook = counter.clone();
     db.set_metric_callback(move |info| {
-        hook.fetch_add(1, Ordering::Relaxed);
+        hook.run.fetch_add(1, Ordering::Relaxed);
+        if !info.failed {
+            hook.succeeded.fetch_add(1, Ordering::Relaxed);
+        }
         tracing::trace!(sql = %info.statement.sql, elapsed = ?info.elapsed, failed = info.failed, "statement");
     });
     Ok((db, counter))
@@ -85,6 +98,18 @@ pub struct DatabaseHealth {
 pub struct HealthMonitor {
     url: String,
     up: tokio::sync::watch::Sender<bool>,
+    /// The pool's statements: a probe that only timed out while they kept succeeding met a
+    /// busy machine, not an unreachable database.
+    statements: StatementCounter,
+}
+
+/// What opening a connection of its own found.
+enum Probe {
+    Connected,
+    /// Refused or failed: the database cannot be reached.
+    Failed,
+    /// No answer within [`DatabaseHealth::PROBE_TIMEOUT`].
+    TimedOut,
 }
 
 impl DatabaseHealth {
@@ -96,12 +121,14 @@ impl DatabaseHealth {
     pub const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
 
     /// A health watch of `url`, up until a probe says otherwise, with the monitor that feeds
-    /// it. SQLite files are always reachable, so they get no monitor.
-    pub fn watch(url: &str) -> (Self, Option<HealthMonitor>) {
+    /// it; `statements` are the pool's. SQLite files are always reachable, so they get no
+    /// monitor.
+    pub fn watch(url: &str, statements: &StatementCounter) -> (Self, Option<HealthMonitor>) {
         let (sender, receiver) = tokio::sync::watch::channel(true);
         let monitor = url.starts_with("postgres").then(|| HealthMonitor {
             url: url.to_owned(),
             up: sender,
+            statements: statements.clone(),
         });
         (Self { up: receiver }, monitor)
     }
@@ -123,21 +150,36 @@ impl DatabaseHealth {
 
 impl HealthMonitor {
     /// Opens and closes one connection, within [`DatabaseHealth::PROBE_TIMEOUT`].
-    async fn probe(&self) -> bool {
+    async fn probe(&self) -> Probe {
         use sea_orm::sqlx::Connection;
         let connect = sea_orm::sqlx::PgConnection::connect(&self.url);
         match tokio::time::timeout(DatabaseHealth::PROBE_TIMEOUT, connect).await {
             Ok(Ok(connection)) => {
                 let _ = connection.close().await;
-                true
+                Probe::Connected
             }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "database probe failed");
-                false
+                Probe::Failed
             }
-            Err(_) => {
-                tracing::warn!("database probe timed out");
-                false
+            Err(_) => Probe::TimedOut,
+        }
+    }
+
+    /// Whether the database is up: a connection opened; or, when opening one only took too
+    /// long, whether the pool's statements went on succeeding meanwhile (on a machine busy
+    /// enough to slow down a new connection, they do).
+    async fn is_up(&self) -> bool {
+        let answered = self.statements.succeeded();
+        match self.probe().await {
+            Probe::Connected => true,
+            Probe::Failed => false,
+            Probe::TimedOut => {
+                let busy = self.statements.succeeded() > answered;
+                if !busy {
+                    tracing::warn!("database probe timed out and no statement succeeded meanwhile");
+                }
+                busy
             }
         }
     }
@@ -146,7 +188,7 @@ impl HealthMonitor {
     /// one comes, so an idle server probes again as soon as it has work.
     pub async fn run(self, busy: impl Fn() -> bool, arrival: std::sync::Arc<tokio::sync::Notify>) {
         loop {
-            let up = self.probe().await;
+            let up = self.is_up().await;
             self.up.send_if_modified(|was| {
                 let changed = *was != up;
                 *was = up;
@@ -189,5 +231,61 @@ pub fn pool_stats(db: &DatabaseConnection) -> PoolStats {
     PoolStats {
         open,
         idle: u32::try_from(idle).unwrap_or(u32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PostgreSQL URL whose server accepts connections and never answers.
+    async fn silent_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        format!("postgres://probe@{address}/probe")
+    }
+
+    #[tokio::test]
+    async fn a_slow_probe_is_not_an_outage_while_the_pools_statements_succeed() {
+        let statements = StatementCounter::default();
+        let (_, monitor) = DatabaseHealth::watch(&silent_server().await, &statements);
+        let monitor = monitor.expect("a PostgreSQL URL is monitored");
+        let answering = {
+            let statements = statements.clone();
+            tokio::spawn(async move {
+                loop {
+                    statements.succeeded.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        };
+        assert!(monitor.is_up().await, "busy, not down");
+        answering.abort();
+        assert!(
+            !monitor.is_up().await,
+            "a silent database while nothing succeeds is down"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_probe_is_an_outage_at_once() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address");
+        drop(listener);
+        let statements = StatementCounter::default();
+        let url = format!("postgres://probe@{address}/probe");
+        let (_, monitor) = DatabaseHealth::watch(&url, &statements);
+        let monitor = monitor.expect("a PostgreSQL URL is monitored");
+        let started = std::time::Instant::now();
+        assert!(!monitor.is_up().await);
+        assert!(started.elapsed() < DatabaseHealth::PROBE_TIMEOUT);
     }
 }
