@@ -17,20 +17,22 @@ use entity::enums::{
     DatePrecision, EventKind, FundingKind, OrganisationKind, OutcomeKind, ParticipationRole,
     PlaceKind, RecordType,
 };
-use entity::{
-    contact, event, funder, funding_line, localized_text, organisation, organisation_identifier,
-    outcome, participation, place, programme, project, project_place, record_source,
-    source_document,
-};
+use entity::{project, source_document};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
 };
 use serde::Deserialize;
 
-use crate::domain::text::search_text;
 use crate::domain::{money, values};
+use crate::store::events::{self, NewEvent};
+use crate::store::funding::{self, NewFunder, NewFundingLine, NewProgramme};
+use crate::store::organisations::{self, NewContact, NewOrganisation, NewParticipation};
+use crate::store::outcomes::{self, NewOutcome};
+use crate::store::places::{self, NewPlace};
+use crate::store::projects::{self, NewProject};
+use crate::store::sources::{self, Citation, NewSourceDocument};
+use crate::store::texts::{self, NewText};
 
 /// Texts of one field by ISO 639-1 language. `en` is a curators' translation; every other
 /// language is the text as a source wrote it.
@@ -330,18 +332,17 @@ fn minor_units(amount: Decimal, key: &str) -> Result<i64, SeedError> {
     money::to_minor_units(amount).map_err(|e| invalid(format!("{key}: {}", e.describe(amount))))
 }
 
-/// Inserts one dataset, resolving keys to the ids the database assigns.
+/// Inserts one dataset through the store's writes, resolving keys to the ids the database
+/// assigns. Texts and citations are collected and written together at the end.
 struct Loader<'c, C> {
     db: &'c C,
     sources: HashMap<String, i32>,
     places: HashMap<String, i32>,
-    /// Folded names of each place, by key.
-    place_search: HashMap<String, String>,
     organisations: HashMap<String, i32>,
     funders: HashMap<String, i32>,
     programmes: HashMap<String, i32>,
-    texts: Vec<localized_text::ActiveModel>,
-    links: Vec<record_source::ActiveModel>,
+    texts: Vec<NewText>,
+    links: Vec<Citation>,
 }
 
 fn resolve(
@@ -372,7 +373,6 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             db,
             sources: HashMap::new(),
             places: HashMap::new(),
-            place_search: HashMap::new(),
             organisations: HashMap::new(),
             funders: HashMap::new(),
             programmes: HashMap::new(),
@@ -398,15 +398,14 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             if text.trim().is_empty() {
                 return Err(invalid(format!("{owner}: `{field}` in `{lang}` is empty")));
             }
-            self.texts.push(localized_text::ActiveModel {
-                record_type: Set(record.as_str().to_owned()),
-                record_id: Set(id),
-                field: Set(field.to_owned()),
-                position: Set(position),
-                lang: Set(lang.clone()),
-                text: Set(text.clone()),
-                is_original: Set(lang != "en"),
-                ..Default::default()
+            self.texts.push(NewText {
+                record,
+                record_id: id,
+                field: field.to_owned(),
+                position,
+                lang: lang.clone(),
+                text: text.clone(),
+                is_original: lang != "en",
             });
         }
         Ok(())
@@ -426,11 +425,10 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         }
         for file in sources {
             let source_id = resolve(&self.sources, "source document", file, owner)?;
-            self.links.push(record_source::ActiveModel {
-                record_type: Set(record.as_str().to_owned()),
-                record_id: Set(id),
-                source_document_id: Set(source_id),
-                ..Default::default()
+            self.links.push(Citation {
+                record,
+                record_id: id,
+                source_document_id: source_id,
             });
         }
         Ok(())
@@ -451,19 +449,20 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
     async fn load(mut self, data: &Dataset) -> Result<(), SeedError> {
         for source in &data.sources {
             check_value(values::check_language, &source.language, &source.file)?;
-            let row = source_document::ActiveModel {
-                file_name: Set(source.file.clone()),
-                title: Set(source.title.clone()),
-                language: Set(source.language.clone()),
-                description: Set(source.description.clone()),
-                ..Default::default()
-            }
-            .insert(self.db)
+            let id = sources::insert(
+                self.db,
+                NewSourceDocument {
+                    file_name: source.file.clone(),
+                    title: source.title.clone(),
+                    language: source.language.clone(),
+                    description: source.description.clone(),
+                },
+            )
             .await?;
-            Self::remember(&mut self.sources, "source", &source.file, row.id)?;
+            Self::remember(&mut self.sources, "source", &source.file, id)?;
             self.cite(
                 RecordType::SourceDocument,
-                row.id,
+                id,
                 std::slice::from_ref(&source.file),
                 &source.file,
             )?;
@@ -483,123 +482,94 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
         for record in &data.projects {
             self.project(record).await?;
         }
-        for chunk in std::mem::take(&mut self.texts).chunks(500) {
-            localized_text::Entity::insert_many(chunk.to_vec())
-                .exec(self.db)
-                .await?;
-        }
-        for chunk in std::mem::take(&mut self.links).chunks(500) {
-            record_source::Entity::insert_many(chunk.to_vec())
-                .exec(self.db)
-                .await?;
-        }
+        texts::insert(self.db, std::mem::take(&mut self.texts)).await?;
+        sources::cite(self.db, &self.links).await?;
         Ok(())
     }
 
     async fn place(&mut self, r: &PlaceRecord) -> Result<(), SeedError> {
         check_value(values::check_country, &r.country, &r.key)?;
-        let row = place::ActiveModel {
-            key: Set(r.key.clone()),
-            kind: Set(r.kind),
-            parent_id: Set(resolve_opt(
+        let new = NewPlace {
+            key: r.key.clone(),
+            kind: r.kind,
+            parent_id: resolve_opt(
                 &self.places,
                 "parent place (list parents first)",
                 &r.parent,
                 &r.key,
-            )?),
-            code: Set(r.code.clone()),
-            country_code: Set(r.country.clone()),
-            search_text: Set(search_text(r.name.values().map(String::as_str))),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
-        Self::remember(&mut self.places, "place", &r.key, row.id)?;
-        self.place_search
-            .insert(r.key.clone(), row.search_text.clone());
-        self.text(RecordType::Place, row.id, "name", 0, &r.name, &r.key)?;
-        self.cite(RecordType::Place, row.id, &r.sources, &r.key)
+            )?,
+            code: r.code.clone(),
+            country_code: r.country.clone(),
+            names: r.name.values().cloned().collect(),
+        };
+        let id = places::insert(self.db, new).await?;
+        Self::remember(&mut self.places, "place", &r.key, id)?;
+        self.text(RecordType::Place, id, "name", 0, &r.name, &r.key)?;
+        self.cite(RecordType::Place, id, &r.sources, &r.key)
     }
 
     async fn organisation(&mut self, r: &OrganisationRecord) -> Result<(), SeedError> {
         check_value(values::check_country, &r.country, &r.key)?;
-        let names = r
-            .name
-            .values()
-            .map(String::as_str)
-            .chain(r.short_name.as_deref());
-        let row = organisation::ActiveModel {
-            key: Set(r.key.clone()),
-            kind: Set(r.kind),
-            short_name: Set(r.short_name.clone()),
-            country_code: Set(r.country.clone()),
-            city: Set(r.city.clone()),
-            website: Set(r.website.clone()),
-            place_id: Set(resolve_opt(&self.places, "place", &r.place, &r.key)?),
-            search_text: Set(search_text(names)),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
-        Self::remember(&mut self.organisations, "organisation", &r.key, row.id)?;
-        for identifier in &r.identifiers {
-            organisation_identifier::ActiveModel {
-                organisation_id: Set(row.id),
-                scheme: Set(identifier.scheme.clone()),
-                value: Set(identifier.value.clone()),
-                ..Default::default()
-            }
-            .insert(self.db)
-            .await?;
-        }
-        self.text(RecordType::Organisation, row.id, "name", 0, &r.name, &r.key)?;
-        self.cite(RecordType::Organisation, row.id, &r.sources, &r.key)
+        let new = NewOrganisation {
+            key: r.key.clone(),
+            kind: r.kind,
+            short_name: r.short_name.clone(),
+            country_code: r.country.clone(),
+            city: r.city.clone(),
+            website: r.website.clone(),
+            place_id: resolve_opt(&self.places, "place", &r.place, &r.key)?,
+            names: r.name.values().cloned().collect(),
+            identifiers: r
+                .identifiers
+                .iter()
+                .map(|i| (i.scheme.clone(), i.value.clone()))
+                .collect(),
+        };
+        let id = organisations::insert(self.db, new).await?;
+        Self::remember(&mut self.organisations, "organisation", &r.key, id)?;
+        self.text(RecordType::Organisation, id, "name", 0, &r.name, &r.key)?;
+        self.cite(RecordType::Organisation, id, &r.sources, &r.key)
     }
 
     async fn funder(&mut self, r: &FunderRecord) -> Result<(), SeedError> {
         if let Some(country) = &r.country {
             check_value(values::check_country, country, &r.key)?;
         }
-        let row = funder::ActiveModel {
-            key: Set(r.key.clone()),
-            organisation_id: Set(resolve_opt(
+        let new = NewFunder {
+            key: r.key.clone(),
+            organisation_id: resolve_opt(
                 &self.organisations,
                 "organisation",
                 &r.organisation,
                 &r.key,
-            )?),
-            country_code: Set(r.country.clone()),
-            website: Set(r.website.clone()),
-            search_text: Set(search_text(r.name.values().map(String::as_str))),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
-        Self::remember(&mut self.funders, "funder", &r.key, row.id)?;
-        self.text(RecordType::Funder, row.id, "name", 0, &r.name, &r.key)?;
-        self.cite(RecordType::Funder, row.id, &r.sources, &r.key)
+            )?,
+            country_code: r.country.clone(),
+            website: r.website.clone(),
+            names: r.name.values().cloned().collect(),
+        };
+        let id = funding::insert_funder(self.db, new).await?;
+        Self::remember(&mut self.funders, "funder", &r.key, id)?;
+        self.text(RecordType::Funder, id, "name", 0, &r.name, &r.key)?;
+        self.cite(RecordType::Funder, id, &r.sources, &r.key)
     }
 
     async fn programme(&mut self, r: &ProgrammeRecord) -> Result<(), SeedError> {
-        let names = r.name.values().map(String::as_str).chain(r.code.as_deref());
-        let row = programme::ActiveModel {
-            key: Set(r.key.clone()),
-            funder_id: Set(resolve(&self.funders, "funder", &r.funder, &r.key)?),
-            parent_id: Set(resolve_opt(
+        let new = NewProgramme {
+            key: r.key.clone(),
+            funder_id: resolve(&self.funders, "funder", &r.funder, &r.key)?,
+            parent_id: resolve_opt(
                 &self.programmes,
                 "parent programme (list parents first)",
                 &r.parent,
                 &r.key,
-            )?),
-            code: Set(r.code.clone()),
-            search_text: Set(search_text(names)),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
-        Self::remember(&mut self.programmes, "programme", &r.key, row.id)?;
-        self.text(RecordType::Programme, row.id, "name", 0, &r.name, &r.key)?;
-        self.cite(RecordType::Programme, row.id, &r.sources, &r.key)
+            )?,
+            code: r.code.clone(),
+            names: r.name.values().cloned().collect(),
+        };
+        let id = funding::insert_programme(self.db, new).await?;
+        Self::remember(&mut self.programmes, "programme", &r.key, id)?;
+        self.text(RecordType::Programme, id, "name", 0, &r.name, &r.key)?;
+        self.cite(RecordType::Programme, id, &r.sources, &r.key)
     }
 
     async fn project(&mut self, r: &ProjectRecord) -> Result<(), SeedError> {
@@ -615,57 +585,40 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 end.date, start.date
             )));
         }
-        let (stated_total_minor, stated_total_currency) = match &r.stated_total {
+        let stated_total = match &r.stated_total {
             Some(total) => {
                 check_value(values::check_currency, &total.currency, key)?;
-                (
-                    Some(minor_units(total.amount, key)?),
-                    Some(total.currency.clone()),
-                )
+                Some((minor_units(total.amount, key)?, total.currency.clone()))
             }
-            None => (None, None),
+            None => None,
         };
-        let mut searchable: Vec<&str> = r.title.values().map(String::as_str).collect();
-        searchable.extend(r.acronym.as_deref());
-        searchable.extend(
-            r.summary
-                .iter()
-                .flat_map(|t| t.values().map(String::as_str)),
-        );
-        // The places a project covers are searchable too: "Rezekne" finds the projects there.
-        searchable.extend(
-            r.places
-                .iter()
-                .filter_map(|p| self.place_search.get(p))
-                .map(String::as_str),
-        );
-        let row = project::ActiveModel {
-            key: Set(r.key.clone()),
-            acronym: Set(r.acronym.clone()),
-            start_date: Set(r.start.map(|d| d.date)),
-            start_precision: Set(r.start.map(|d| d.precision)),
-            end_date: Set(r.end.map(|d| d.date)),
-            end_precision: Set(r.end.map(|d| d.precision)),
-            latest_end_date: Set(r.latest_end),
-            website: Set(r.website.clone()),
-            working_languages: Set(r.working_languages.join(",")),
-            programme_id: Set(resolve_opt(
-                &self.programmes,
-                "programme",
-                &r.programme,
-                key,
-            )?),
-            stated_total_minor: Set(stated_total_minor),
-            stated_total_currency: Set(stated_total_currency),
-            stated_partner_count: Set(r.stated_partner_count),
-            stated_country_count: Set(r.stated_country_count),
-            search_text: Set(search_text(searchable)),
-            start_year: Set(r.start.map(|d| chrono::Datelike::year(&d.date))),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
-        let id = row.id;
+        let searchable = r
+            .title
+            .values()
+            .chain(r.summary.iter().flat_map(|t| t.values()))
+            .cloned()
+            .collect();
+        let place_ids = r
+            .places
+            .iter()
+            .map(|place| resolve(&self.places, "place", place, key))
+            .collect::<Result<Vec<_>, _>>()?;
+        let new = NewProject {
+            key: r.key.clone(),
+            acronym: r.acronym.clone(),
+            start: r.start.map(|d| (d.date, d.precision)),
+            end: r.end.map(|d| (d.date, d.precision)),
+            latest_end_date: r.latest_end,
+            website: r.website.clone(),
+            working_languages: r.working_languages.clone(),
+            programme_id: resolve_opt(&self.programmes, "programme", &r.programme, key)?,
+            stated_total,
+            stated_partner_count: r.stated_partner_count,
+            stated_country_count: r.stated_country_count,
+            searchable,
+            place_ids,
+        };
+        let id = projects::insert(self.db, new).await?;
         let sources = &r.sources;
         self.cite(RecordType::Project, id, sources, key)?;
         self.text(RecordType::Project, id, "title", 0, &r.title, key)?;
@@ -682,62 +635,43 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             self.text(RecordType::Project, id, "targetGroup", position, group, key)?;
         }
         for (position, p) in (0..).zip(&r.participations) {
-            let row = participation::ActiveModel {
-                project_id: Set(id),
-                organisation_id: Set(resolve(
+            let new = NewParticipation {
+                project_id: id,
+                organisation_id: resolve(
                     &self.organisations,
                     "organisation",
                     &p.organisation,
                     key,
-                )?),
-                role: Set(p.role),
-                position: Set(position),
-                ..Default::default()
-            }
-            .insert(self.db)
-            .await?;
-            self.cite(RecordType::Participation, row.id, sources, key)?;
+                )?,
+                role: p.role,
+                position,
+            };
+            let participation = organisations::insert_participation(self.db, new).await?;
+            self.cite(RecordType::Participation, participation, sources, key)?;
         }
         for (position, line) in (0..).zip(&r.funding_lines) {
             check_value(values::check_currency, &line.currency, key)?;
-            let row = funding_line::ActiveModel {
-                project_id: Set(id),
-                kind: Set(line.kind),
-                funder_id: Set(resolve_opt(&self.funders, "funder", &line.funder, key)?),
-                programme_id: Set(resolve_opt(
-                    &self.programmes,
-                    "programme",
-                    &line.programme,
-                    key,
-                )?),
-                amount_minor: Set(minor_units(line.amount, key)?),
-                currency: Set(line.currency.clone()),
-                position: Set(position),
-                ..Default::default()
-            }
-            .insert(self.db)
-            .await?;
+            let new = NewFundingLine {
+                project_id: id,
+                kind: line.kind,
+                funder_id: resolve_opt(&self.funders, "funder", &line.funder, key)?,
+                programme_id: resolve_opt(&self.programmes, "programme", &line.programme, key)?,
+                amount_minor: minor_units(line.amount, key)?,
+                currency: line.currency.clone(),
+                position,
+            };
+            let line_id = funding::insert_line(self.db, new).await?;
             if let Some(description) = &line.description {
                 self.text(
                     RecordType::FundingLine,
-                    row.id,
+                    line_id,
                     "description",
                     0,
                     description,
                     key,
                 )?;
             }
-            self.cite(RecordType::FundingLine, row.id, sources, key)?;
-        }
-        for (position, place_key) in (0..).zip(&r.places) {
-            project_place::ActiveModel {
-                project_id: Set(id),
-                place_id: Set(resolve(&self.places, "place", place_key, key)?),
-                position: Set(position),
-                ..Default::default()
-            }
-            .insert(self.db)
-            .await?;
+            self.cite(RecordType::FundingLine, line_id, sources, key)?;
         }
         let mut position = 0;
         for outcome in &r.outcomes {
@@ -750,24 +684,22 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 .await?;
         }
         for (position, c) in (0..).zip(&r.contacts) {
-            let row = contact::ActiveModel {
-                project_id: Set(Some(id)),
-                organisation_id: Set(resolve_opt(
+            let new = NewContact {
+                project_id: Some(id),
+                organisation_id: resolve_opt(
                     &self.organisations,
                     "organisation",
                     &c.organisation,
                     key,
-                )?),
-                name: Set(c.name.clone()),
-                role: Set(c.role.clone()),
-                email: Set(c.email.clone()),
-                phone: Set(c.phone.clone()),
-                position: Set(position),
-                ..Default::default()
-            }
-            .insert(self.db)
-            .await?;
-            self.cite(RecordType::Contact, row.id, sources, key)?;
+                )?,
+                name: c.name.clone(),
+                role: c.role.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                position,
+            };
+            let contact = organisations::insert_contact(self.db, new).await?;
+            self.cite(RecordType::Contact, contact, sources, key)?;
         }
         Ok(())
     }
@@ -786,35 +718,34 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 "{key}: an outcome with a quantity needs a unit"
             )));
         }
-        let row = outcome::ActiveModel {
-            project_id: Set(project_id),
-            parent_id: Set(parent_id),
-            kind: Set(r.kind),
-            code: Set(r.code.clone()),
-            position: Set(*position),
-            planned_quantity: Set(r.planned),
-            achieved_quantity: Set(r.achieved),
-            unit: Set(r.unit.clone()),
-            place_id: Set(resolve_opt(&self.places, "place", &r.place, key)?),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
+        let new = NewOutcome {
+            project_id,
+            parent_id,
+            kind: r.kind,
+            code: r.code.clone(),
+            position: *position,
+            planned_quantity: r.planned,
+            achieved_quantity: r.achieved,
+            unit: r.unit.clone(),
+            place_id: resolve_opt(&self.places, "place", &r.place, key)?,
+        };
+        let outcome = outcomes::insert(self.db, new).await?;
         *position += 1;
-        self.text(RecordType::Outcome, row.id, "title", 0, &r.title, key)?;
+        self.text(RecordType::Outcome, outcome, "title", 0, &r.title, key)?;
         if let Some(description) = &r.description {
             self.text(
                 RecordType::Outcome,
-                row.id,
+                outcome,
                 "description",
                 0,
                 description,
                 key,
             )?;
         }
-        self.cite(RecordType::Outcome, row.id, sources, key)?;
+        self.cite(RecordType::Outcome, outcome, sources, key)?;
         for child in &r.children {
-            Box::pin(self.outcome(project_id, Some(row.id), child, position, sources, key)).await?;
+            Box::pin(self.outcome(project_id, Some(outcome), child, position, sources, key))
+                .await?;
         }
         Ok(())
     }
@@ -835,38 +766,28 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 "{key}: an event with a time needs a time zone"
             )));
         }
-        let row = event::ActiveModel {
-            project_id: Set(project_id),
-            parent_id: Set(parent_id),
-            kind: Set(r.kind),
-            start_date: Set(r.date.map(|d| d.date)),
-            date_precision: Set(r.date.map(|d| d.precision)),
-            start_time: Set(start_time),
-            end_time: Set(end_time),
-            time_zone: Set(r.time_zone.clone()),
-            place_id: Set(resolve_opt(&self.places, "place", &r.place, key)?),
-            online_platform: Set(r.online_platform.clone()),
-            registration_deadline: Set(r.registration_deadline),
-            position: Set(*position),
-            ..Default::default()
-        }
-        .insert(self.db)
-        .await?;
+        let new = NewEvent {
+            project_id,
+            parent_id,
+            kind: r.kind,
+            date: r.date.map(|d| (d.date, d.precision)),
+            start_time,
+            end_time,
+            time_zone: r.time_zone.clone(),
+            place_id: resolve_opt(&self.places, "place", &r.place, key)?,
+            online_platform: r.online_platform.clone(),
+            registration_deadline: r.registration_deadline,
+            position: *position,
+        };
+        let event = events::insert(self.db, new).await?;
         *position += 1;
-        self.text(RecordType::Event, row.id, "title", 0, &r.title, key)?;
+        self.text(RecordType::Event, event, "title", 0, &r.title, key)?;
         if let Some(description) = &r.description {
-            self.text(
-                RecordType::Event,
-                row.id,
-                "description",
-                0,
-                description,
-                key,
-            )?;
+            self.text(RecordType::Event, event, "description", 0, description, key)?;
         }
-        self.cite(RecordType::Event, row.id, sources, key)?;
+        self.cite(RecordType::Event, event, sources, key)?;
         for session in &r.sessions {
-            Box::pin(self.event(project_id, Some(row.id), session, position, sources, key)).await?;
+            Box::pin(self.event(project_id, Some(event), session, position, sources, key)).await?;
         }
         Ok(())
     }

@@ -1,9 +1,11 @@
 //! Events and the sessions of a cycle: rows, filter predicates, orderings and pages.
 
-use chrono::NaiveDate;
-use entity::enums::EventKind;
+use chrono::{NaiveDate, NaiveTime};
+use entity::enums::{DatePrecision, EventKind};
 use entity::event;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+};
 
 use super::filter::{Filter, Predicate, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
@@ -81,4 +83,44 @@ pub async fn page_of(
 ) -> ApiResult<Page<EventRow>> {
     let select = filtered(event::Entity::find(), filter)?;
     page(db, select, order, event::Column::Id, request).await
+}
+
+/// An event to add to a project, as a session of a parent event or at the top.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub project_id: i32,
+    pub parent_id: Option<i32>,
+    pub kind: EventKind,
+    pub date: Option<(NaiveDate, DatePrecision)>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    /// IANA time zone of the times.
+    pub time_zone: Option<String>,
+    pub place_id: Option<i32>,
+    pub online_platform: Option<String>,
+    pub registration_deadline: Option<NaiveDate>,
+    /// Place in the project's events, parents before their sessions.
+    pub position: i32,
+}
+
+/// Adds an event; returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbErr> {
+    let row = event::ActiveModel {
+        project_id: Set(new.project_id),
+        parent_id: Set(new.parent_id),
+        kind: Set(new.kind),
+        start_date: Set(new.date.map(|(date, _)| date)),
+        date_precision: Set(new.date.map(|(_, precision)| precision)),
+        start_time: Set(new.start_time),
+        end_time: Set(new.end_time),
+        time_zone: Set(new.time_zone),
+        place_id: Set(new.place_id),
+        online_platform: Set(new.online_platform),
+        registration_deadline: Set(new.registration_deadline),
+        position: Set(new.position),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
 }

@@ -2,13 +2,18 @@
 //! orderings and pages.
 
 use entity::enums::FundingKind;
-use entity::{funder, funding_line, programme, programme_ancestor};
+use entity::{funder, funding_line, funding_line_year, programme, programme_ancestor, project};
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    DerivePartialModel, EntityTrait, QueryFilter,
+};
 
+use super::derived::shares_of;
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
 /// A funder as reads need it.
@@ -242,4 +247,125 @@ pub async fn funding_lines_page(
 ) -> ApiResult<Page<FundingLineRow>> {
     let select = filtered(funding_line::Entity::find(), filter)?;
     page(db, select, order, funding_line::Column::Id, request).await
+}
+
+/// A funder to add.
+#[derive(Debug, Clone)]
+pub struct NewFunder {
+    pub key: String,
+    /// The organisation the funder is, when it is also a partner.
+    pub organisation_id: Option<i32>,
+    pub country_code: Option<String>,
+    pub website: Option<String>,
+    /// Its names in every language, folded into its search text.
+    pub names: Vec<String>,
+}
+
+/// Adds a funder; returns its id.
+pub async fn insert_funder(db: &impl ConnectionTrait, new: NewFunder) -> Result<i32, DbErr> {
+    let row = funder::ActiveModel {
+        key: Set(new.key),
+        organisation_id: Set(new.organisation_id),
+        country_code: Set(new.country_code),
+        website: Set(new.website),
+        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// A programme to add under its funder, and under its parent programme if it has one.
+#[derive(Debug, Clone)]
+pub struct NewProgramme {
+    pub key: String,
+    pub funder_id: i32,
+    pub parent_id: Option<i32>,
+    pub code: Option<String>,
+    /// Its names in every language, folded with the code into its search text.
+    pub names: Vec<String>,
+}
+
+/// Adds a programme and its rows of the closure table (itself, and its parent's ancestors one
+/// step further); returns its id.
+pub async fn insert_programme(db: &impl ConnectionTrait, new: NewProgramme) -> Result<i32, DbErr> {
+    let searchable = new
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(new.code.as_deref());
+    let row = programme::ActiveModel {
+        key: Set(new.key.clone()),
+        funder_id: Set(new.funder_id),
+        parent_id: Set(new.parent_id),
+        code: Set(new.code.clone()),
+        search_text: Set(search_text(searchable)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut closure = vec![programme_ancestor::ActiveModel {
+        programme_id: Set(row.id),
+        ancestor_id: Set(row.id),
+        distance: Set(0),
+    }];
+    if let Some(parent) = new.parent_id {
+        let ancestors = programme_ancestor::Entity::find()
+            .filter(programme_ancestor::Column::ProgrammeId.eq(parent))
+            .all(db)
+            .await?;
+        closure.extend(
+            ancestors
+                .into_iter()
+                .map(|a| programme_ancestor::ActiveModel {
+                    programme_id: Set(row.id),
+                    ancestor_id: Set(a.ancestor_id),
+                    distance: Set(a.distance + 1),
+                }),
+        );
+    }
+    programme_ancestor::Entity::insert_many(closure)
+        .exec(db)
+        .await?;
+    Ok(row.id)
+}
+
+/// A funding line to add to a project.
+#[derive(Debug, Clone)]
+pub struct NewFundingLine {
+    pub project_id: i32,
+    pub kind: FundingKind,
+    pub funder_id: Option<i32>,
+    pub programme_id: Option<i32>,
+    /// The amount in hundredths of the currency's unit.
+    pub amount_minor: i64,
+    pub currency: String,
+    /// Place in the project's list of lines.
+    pub position: i32,
+}
+
+/// Adds a funding line with its pro-rata shares of its project's calendar years; returns its
+/// id.
+pub async fn insert_line(db: &impl ConnectionTrait, new: NewFundingLine) -> Result<i32, DbErr> {
+    let line = funding_line::ActiveModel {
+        project_id: Set(new.project_id),
+        kind: Set(new.kind),
+        funder_id: Set(new.funder_id),
+        programme_id: Set(new.programme_id),
+        amount_minor: Set(new.amount_minor),
+        currency: Set(new.currency),
+        position: Set(new.position),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let project = project::Entity::find_by_id(new.project_id).one(db).await?;
+    let shares = shares_of(&line, project.as_ref());
+    if !shares.is_empty() {
+        funding_line_year::Entity::insert_many(shares)
+            .exec(db)
+            .await?;
+    }
+    Ok(line.id)
 }

@@ -2,13 +2,17 @@
 //! pages.
 
 use entity::enums::{OrganisationKind, ParticipationRole};
-use entity::{organisation, participation};
+use entity::{contact, organisation, organisation_identifier, participation};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    DerivePartialModel, EntityTrait,
+};
 
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
 /// An organisation as reads need it (without its folded search text).
@@ -117,4 +121,109 @@ pub async fn page_of(
 ) -> ApiResult<Page<OrganisationRow>> {
     let select = filtered(organisation::Entity::find(), filter)?;
     page(db, select, order, organisation::Column::Id, request).await
+}
+
+/// An organisation to add.
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub key: String,
+    pub kind: OrganisationKind,
+    pub short_name: Option<String>,
+    pub country_code: String,
+    pub city: Option<String>,
+    pub website: Option<String>,
+    pub place_id: Option<i32>,
+    /// Its names in every language, folded with the short name into its search text.
+    pub names: Vec<String>,
+    /// Identifiers in other systems: (scheme, value).
+    pub identifiers: Vec<(String, String)>,
+}
+
+/// Adds an organisation with its identifiers; returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewOrganisation) -> Result<i32, DbErr> {
+    let searchable = new
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(new.short_name.as_deref());
+    let row = organisation::ActiveModel {
+        key: Set(new.key.clone()),
+        kind: Set(new.kind),
+        short_name: Set(new.short_name.clone()),
+        country_code: Set(new.country_code),
+        city: Set(new.city),
+        website: Set(new.website),
+        place_id: Set(new.place_id),
+        search_text: Set(search_text(searchable)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for (scheme, value) in new.identifiers {
+        organisation_identifier::ActiveModel {
+            organisation_id: Set(row.id),
+            scheme: Set(scheme),
+            value: Set(value),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(row.id)
+}
+
+/// A participation to add.
+#[derive(Debug, Clone, Copy)]
+pub struct NewParticipation {
+    pub project_id: i32,
+    pub organisation_id: i32,
+    pub role: ParticipationRole,
+    /// Place in the project's list of partners.
+    pub position: i32,
+}
+
+/// Adds a participation; returns its id.
+pub async fn insert_participation(
+    db: &impl ConnectionTrait,
+    new: NewParticipation,
+) -> Result<i32, DbErr> {
+    let row = participation::ActiveModel {
+        project_id: Set(new.project_id),
+        organisation_id: Set(new.organisation_id),
+        role: Set(new.role),
+        position: Set(new.position),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// A contact person to add, of a project, an organisation or both.
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub project_id: Option<i32>,
+    pub organisation_id: Option<i32>,
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub position: i32,
+}
+
+/// Adds a contact; returns its id.
+pub async fn insert_contact(db: &impl ConnectionTrait, new: NewContact) -> Result<i32, DbErr> {
+    let row = contact::ActiveModel {
+        project_id: Set(new.project_id),
+        organisation_id: Set(new.organisation_id),
+        name: Set(new.name),
+        role: Set(new.role),
+        email: Set(new.email),
+        phone: Set(new.phone),
+        position: Set(new.position),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
 }

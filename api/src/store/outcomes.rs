@@ -3,7 +3,9 @@
 
 use entity::enums::OutcomeKind;
 use entity::outcome;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+};
 
 use super::filter::{Filter, Predicate, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
@@ -82,4 +84,38 @@ pub async fn page_of(
 ) -> ApiResult<Page<OutcomeRow>> {
     let select = filtered(outcome::Entity::find(), filter)?;
     page(db, select, order, outcome::Column::Id, request).await
+}
+
+/// An outcome to add to a project, under a parent outcome of the same project or at the top.
+#[derive(Debug, Clone)]
+pub struct NewOutcome {
+    pub project_id: i32,
+    pub parent_id: Option<i32>,
+    pub kind: OutcomeKind,
+    pub code: Option<String>,
+    /// Place in the project's outcomes, parents before their children.
+    pub position: i32,
+    pub planned_quantity: Option<i32>,
+    pub achieved_quantity: Option<i32>,
+    pub unit: Option<String>,
+    pub place_id: Option<i32>,
+}
+
+/// Adds an outcome; returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewOutcome) -> Result<i32, DbErr> {
+    let row = outcome::ActiveModel {
+        project_id: Set(new.project_id),
+        parent_id: Set(new.parent_id),
+        kind: Set(new.kind),
+        code: Set(new.code),
+        position: Set(new.position),
+        planned_quantity: Set(new.planned_quantity),
+        achieved_quantity: Set(new.achieved_quantity),
+        unit: Set(new.unit),
+        place_id: Set(new.place_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
 }

@@ -3,11 +3,15 @@
 
 use entity::enums::PlaceKind;
 use entity::place;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    DerivePartialModel, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
 /// A place as reads need it (without its folded search text).
@@ -87,4 +91,46 @@ pub async fn page_of(
 ) -> ApiResult<Page<PlaceRow>> {
     let select = filtered(place::Entity::find(), filter)?;
     page(db, select, order, place::Column::Id, request).await
+}
+
+/// A place to add.
+#[derive(Debug, Clone)]
+pub struct NewPlace {
+    pub key: String,
+    pub kind: PlaceKind,
+    pub parent_id: Option<i32>,
+    pub code: Option<String>,
+    pub country_code: String,
+    /// Its names in every language, folded into its search text.
+    pub names: Vec<String>,
+}
+
+/// Adds a place; returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewPlace) -> Result<i32, DbErr> {
+    let row = place::ActiveModel {
+        key: Set(new.key),
+        kind: Set(new.kind),
+        parent_id: Set(new.parent_id),
+        code: Set(new.code),
+        country_code: Set(new.country_code),
+        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// The folded names of these places, for the search text of the projects that cover them.
+pub async fn search_texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    place::Entity::find()
+        .select_only()
+        .column(place::Column::SearchText)
+        .filter(place::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await
 }

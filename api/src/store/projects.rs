@@ -1,17 +1,21 @@
 //! Projects: their rows, the predicates of project filters (by participant, funding, period,
 //! status, place and cross-border), their orderings and pages.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use entity::enums::{DatePrecision, ParticipationRole};
 use entity::{funding_line, organisation, participation, programme, project, project_place};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    DerivePartialModel, EntityTrait,
+};
 
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::funding::in_programme_subtree;
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
+use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
 /// A project as reads need it (without its folded search text).
@@ -307,4 +311,74 @@ pub fn ids_matching(filter: &ProjectFilter) -> ApiResult<SelectStatement> {
         .select_only()
         .column(project::Column::Id)
         .into_query())
+}
+
+/// A project to add.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub key: String,
+    pub acronym: Option<String>,
+    pub start: Option<(NaiveDate, DatePrecision)>,
+    pub end: Option<(NaiveDate, DatePrecision)>,
+    pub latest_end_date: Option<NaiveDate>,
+    pub website: Option<String>,
+    /// ISO 639-1 codes.
+    pub working_languages: Vec<String>,
+    pub programme_id: Option<i32>,
+    /// The total a source states, in hundredths, with its currency.
+    pub stated_total: Option<(i64, String)>,
+    pub stated_partner_count: Option<i32>,
+    pub stated_country_count: Option<i32>,
+    /// Texts to find the project by (titles, summaries in every language), folded into its
+    /// search text with its acronym and the names of the places it covers.
+    pub searchable: Vec<String>,
+    /// The places it covers, in order.
+    pub place_ids: Vec<i32>,
+}
+
+/// Adds a project with its start year, its search text and the places it covers; returns its
+/// id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, DbErr> {
+    // Searching for a place finds the projects that cover it ("Rezekne").
+    let place_names = super::places::search_texts(db, &new.place_ids).await?;
+    let searchable = new
+        .searchable
+        .iter()
+        .chain(new.acronym.iter())
+        .chain(place_names.iter())
+        .map(String::as_str);
+    let (stated_total_minor, stated_total_currency) = new.stated_total.clone().unzip();
+    let row = project::ActiveModel {
+        key: Set(new.key.clone()),
+        acronym: Set(new.acronym.clone()),
+        start_date: Set(new.start.map(|(date, _)| date)),
+        start_precision: Set(new.start.map(|(_, precision)| precision)),
+        end_date: Set(new.end.map(|(date, _)| date)),
+        end_precision: Set(new.end.map(|(_, precision)| precision)),
+        latest_end_date: Set(new.latest_end_date),
+        website: Set(new.website.clone()),
+        working_languages: Set(new.working_languages.join(",")),
+        programme_id: Set(new.programme_id),
+        stated_total_minor: Set(stated_total_minor),
+        stated_total_currency: Set(stated_total_currency),
+        stated_partner_count: Set(new.stated_partner_count),
+        stated_country_count: Set(new.stated_country_count),
+        search_text: Set(search_text(searchable)),
+        start_year: Set(new.start.map(|(date, _)| date.year())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let places = (0..)
+        .zip(&new.place_ids)
+        .map(|(position, place_id)| project_place::ActiveModel {
+            project_id: Set(row.id),
+            place_id: Set(*place_id),
+            position: Set(position),
+            ..Default::default()
+        });
+    if !new.place_ids.is_empty() {
+        project_place::Entity::insert_many(places).exec(db).await?;
+    }
+    Ok(row.id)
 }
