@@ -9,6 +9,7 @@ mod m20261122_000002_analytics;
 mod m20261122_000003_rate_limits;
 mod m20261122_000004_read_indexes;
 mod m20261128_000005_funding_line_rollup;
+mod m20261128_000006_covering_participations;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_rate_limits::Migration),
             Box::new(m20261122_000004_read_indexes::Migration),
             Box::new(m20261128_000005_funding_line_rollup::Migration),
+            Box::new(m20261128_000006_covering_participations::Migration),
         ]
     }
 }

@@ -331,6 +331,10 @@ pub struct Loaders {
     pub sources: PerType<SourcesOf>,
 }
 
+/// Most keys in one batch: a page of 100 organisations names about 4,000 projects, one
+/// statement's worth (PostgreSQL takes them as one array; SQLite allows 32,766 parameters).
+const MAX_BATCH_KEYS: usize = 5_000;
+
 /// Makes the loaders of one request.
 struct LoaderFactory<'a> {
     db: &'a DatabaseConnection,
@@ -341,7 +345,9 @@ struct LoaderFactory<'a> {
 impl LoaderFactory<'_> {
     fn loader<L: Loader<i32>>(&self, loader: L) -> DataLoader<L> {
         let batches = self.batches.clone();
-        DataLoader::new(loader, move |batch| batches.queue(batch)).delay(self.delay)
+        DataLoader::new(loader, move |batch| batches.queue(batch))
+            .delay(self.delay)
+            .max_batch_size(MAX_BATCH_KEYS)
     }
 
     fn by_id<E, R>(&self) -> DataLoader<ById<E, R>>
