@@ -94,6 +94,9 @@ pub struct DatabaseHealth {
     up: tokio::sync::watch::Receiver<bool>,
 }
 
+/// PostgreSQL's SQLSTATE for "too many clients already".
+const TOO_MANY_CONNECTIONS: &str = "53300";
+
 /// Probes a database and publishes whether it is up.
 pub struct HealthMonitor {
     url: String,
@@ -101,11 +104,15 @@ pub struct HealthMonitor {
     /// The pool's statements: a probe that only timed out while they kept succeeding met a
     /// busy machine, not an unreachable database.
     statements: StatementCounter,
+    /// The last probe timed out.
+    timed_out: bool,
 }
 
 /// What opening a connection of its own found.
 enum Probe {
     Connected,
+    /// The server answered, but has no connection to spare: reachable, and busy.
+    Full,
     /// Refused or failed: the database cannot be reached.
     Failed,
     /// No answer within [`DatabaseHealth::PROBE_TIMEOUT`].
@@ -129,6 +136,7 @@ impl DatabaseHealth {
             url: url.to_owned(),
             up: sender,
             statements: statements.clone(),
+            timed_out: false,
         });
         (Self { up: receiver }, monitor)
     }
@@ -158,6 +166,12 @@ impl HealthMonitor {
                 let _ = connection.close().await;
                 Probe::Connected
             }
+            Ok(Err(sea_orm::sqlx::Error::Database(error)))
+                if error.code().as_deref() == Some(TOO_MANY_CONNECTIONS) =>
+            {
+                tracing::warn!(%error, "database probe found no connection to spare");
+                Probe::Full
+            }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "database probe failed");
                 Probe::Failed
@@ -166,27 +180,35 @@ impl HealthMonitor {
         }
     }
 
-    /// Whether the database is up: a connection opened; or, when opening one only took too
-    /// long, whether the pool's statements went on succeeding meanwhile (on a machine busy
-    /// enough to slow down a new connection, they do).
-    async fn is_up(&self) -> bool {
+    /// Whether the database is up: a connection opened (or the server answered that it has
+    /// none to spare). A probe that only took too long is an outage only when the one before
+    /// it timed out too and none of the pool's statements succeeded meanwhile: a machine busy
+    /// enough to slow down a new connection still answers the pool's statements.
+    async fn is_up(&mut self) -> bool {
         let answered = self.statements.succeeded();
-        match self.probe().await {
-            Probe::Connected => true,
+        let probe = self.probe().await;
+        let timed_out_before =
+            std::mem::replace(&mut self.timed_out, matches!(probe, Probe::TimedOut));
+        match probe {
+            Probe::Connected | Probe::Full => true,
             Probe::Failed => false,
             Probe::TimedOut => {
-                let busy = self.statements.succeeded() > answered;
-                if !busy {
-                    tracing::warn!("database probe timed out and no statement succeeded meanwhile");
+                let down = timed_out_before && self.statements.succeeded() == answered;
+                if down {
+                    tracing::warn!("database probes timed out and no statement succeeded");
                 }
-                busy
+                !down
             }
         }
     }
 
     /// Probes forever. `busy` says whether requests are in flight; `arrival` is notified when
     /// one comes, so an idle server probes again as soon as it has work.
-    pub async fn run(self, busy: impl Fn() -> bool, arrival: std::sync::Arc<tokio::sync::Notify>) {
+    pub async fn run(
+        mut self,
+        busy: impl Fn() -> bool,
+        arrival: std::sync::Arc<tokio::sync::Notify>,
+    ) {
         loop {
             let up = self.is_up().await;
             self.up.send_if_modified(|was| {
@@ -194,7 +216,7 @@ impl HealthMonitor {
                 *was = up;
                 changed
             });
-            if busy() || !up {
+            if busy() || !up || self.timed_out {
                 tokio::time::sleep(DatabaseHealth::BUSY_PERIOD).await;
             } else {
                 tokio::select! {
@@ -257,7 +279,7 @@ mod tests {
     async fn a_slow_probe_is_not_an_outage_while_the_pools_statements_succeed() {
         let statements = StatementCounter::default();
         let (_, monitor) = DatabaseHealth::watch(&silent_server().await, &statements);
-        let monitor = monitor.expect("a PostgreSQL URL is monitored");
+        let mut monitor = monitor.expect("a PostgreSQL URL is monitored");
         let answering = {
             let statements = statements.clone();
             tokio::spawn(async move {
@@ -268,11 +290,24 @@ mod tests {
             })
         };
         assert!(monitor.is_up().await, "busy, not down");
+        assert!(monitor.is_up().await, "still busy, not down");
         answering.abort();
         assert!(
             !monitor.is_up().await,
-            "a silent database while nothing succeeds is down"
+            "silent probes in a row while nothing succeeds are an outage"
         );
+    }
+
+    #[tokio::test]
+    async fn one_slow_probe_on_an_idle_pool_is_not_yet_an_outage() {
+        let statements = StatementCounter::default();
+        let (_, monitor) = DatabaseHealth::watch(&silent_server().await, &statements);
+        let mut monitor = monitor.expect("a PostgreSQL URL is monitored");
+        assert!(
+            monitor.is_up().await,
+            "the first slow probe gets another chance"
+        );
+        assert!(!monitor.is_up().await, "the second in a row is an outage");
     }
 
     #[tokio::test]
@@ -283,7 +318,7 @@ mod tests {
         let statements = StatementCounter::default();
         let url = format!("postgres://probe@{address}/probe");
         let (_, monitor) = DatabaseHealth::watch(&url, &statements);
-        let monitor = monitor.expect("a PostgreSQL URL is monitored");
+        let mut monitor = monitor.expect("a PostgreSQL URL is monitored");
         let started = std::time::Instant::now();
         assert!(!monitor.is_up().await);
         assert!(started.elapsed() < DatabaseHealth::PROBE_TIMEOUT);
