@@ -18,6 +18,7 @@ pub mod node;
 pub mod nodes;
 pub mod organisation;
 pub mod outcome;
+pub mod participation;
 pub mod place;
 pub mod project;
 pub mod scalars;

@@ -524,7 +524,7 @@ pub async fn participations_of_project(
         .load_one(project_id)
         .await?
         .unwrap_or_default();
-    super::organisation::with_relations(ctx, rows, role).await
+    super::participation::with_relations(ctx, rows, role).await
 }
 
 /// Loads the places linked to a project, in the order the source gives them.
