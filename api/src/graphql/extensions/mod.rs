@@ -1,10 +1,12 @@
 //! Request policies, applied to each request as a whole before the schema runs it: which
 //! document runs (trusted documents, or automatic persisted queries), its shape limits, its
-//! cost against the limit and the client's bucket. They are plain functions around
+//! cost against the limit and the client's bucket; and, after it ran, the shape of an answer
+//! in which fields failed. They are plain functions around
 //! `Schema::execute` rather than async-graphql extensions: a registered extension puts a hook
 //! on every resolved field, which cost more than all of these together.
 
 pub mod cost;
+pub mod field_errors;
 pub mod limits;
 pub mod metering;
 pub mod persisted_queries;
@@ -34,7 +36,7 @@ pub struct RequestPolicy {
     pub documents: Documents,
     pub shape: ShapeLimits,
     pub metering: Metering,
-    /// The schema's types, for the cost model.
+    /// The schema's types, for the cost model and for completing answers with failed fields.
     pub registry: Registry,
 }
 
@@ -84,7 +86,15 @@ impl RequestPolicy {
             Ok(charge) => charge,
             Err(refusal) => return refusal,
         };
+        // Kept for the rare answer with a failed field, whose shape is completed from it.
+        let query = request.query.clone();
         let mut response = execute(request).await;
+        field_errors::complete(
+            &mut response,
+            &self.registry,
+            &query,
+            operation_name.as_deref(),
+        );
         charge.report(&mut response);
         response
     }

@@ -1,0 +1,116 @@
+//! Failed fields shape the answer as the GraphQL spec says: a nullable field that fails is
+//! `null` with its error, its siblings are unaffected, and a failed non-null field nulls its
+//! nearest nullable parent (here the whole `data`).
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn error_paths(response: &Value) -> Vec<Value> {
+    response["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["path"].clone()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_failed_nullable_root_field_is_null_and_its_siblings_keep_their_values() {
+    for app in TestApp::all().await {
+        let response = app
+            .post(
+                r#"{ a: node(id: "garbage") { id } b: projects(first: 1) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            response["data"]["a"],
+            Value::Null,
+            "[{}] {response}",
+            app.backend
+        );
+        assert!(
+            response["data"]
+                .as_object()
+                .is_some_and(|d| d.contains_key("a")),
+            "[{}] the failed field keeps its key: {response}",
+            app.backend
+        );
+        assert_eq!(response["data"]["b"]["totalCount"], json!(5), "{response}");
+        assert_eq!(error_paths(&response), vec![json!(["a"])]);
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_lone_failed_nullable_root_field_answers_an_object_with_null() {
+    for app in TestApp::all().await {
+        let response = app
+            .post(r#"{ node(id: "garbage") { id } }"#, json!({}))
+            .await;
+        assert_eq!(
+            response["data"],
+            json!({ "node": null }),
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(error_paths(&response), vec![json!(["node"])]);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_non_null_root_field_nulls_data() {
+    for app in TestApp::all().await {
+        let response = app
+            .post(
+                r#"{
+                    a: projects(filter: { activeDuring: { from: "2020-01-01", to: "2019-01-01" } }) {
+                        totalCount
+                    }
+                    b: node(id: "garbage") { id }
+                }"#,
+                json!({}),
+            )
+            .await;
+        let data = response.as_object().and_then(|r| r.get("data"));
+        assert_eq!(data, Some(&Value::Null), "[{}] {response}", app.backend);
+        let mut paths = error_paths(&response);
+        paths.sort_by_key(|p| p.to_string());
+        assert_eq!(paths, vec![json!(["a"]), json!(["b"])]);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_nested_nullable_field_is_null_beside_its_siblings() {
+    for app in TestApp::all().await {
+        let response = app
+            .post(
+                "{ projects(first: 20) { nodes { acronym contacts { name email } } } }",
+                json!({}),
+            )
+            .await;
+        let nodes = response["data"]["projects"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let contacts: Vec<&Value> = nodes
+            .iter()
+            .flat_map(|n| n["contacts"].as_array().into_iter().flatten())
+            .collect();
+        assert!(!contacts.is_empty(), "[{}] {response}", app.backend);
+        for contact in &contacts {
+            let contact = contact.as_object().expect("contact object");
+            assert_eq!(contact.get("email"), Some(&Value::Null), "{contact:?}");
+            assert!(contact["name"].is_string());
+        }
+        let errors = response["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), contacts.len());
+        for error in errors {
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN");
+            let path = error["path"].as_array().expect("path");
+            assert_eq!(path.last(), Some(&json!("email")), "{error}");
+        }
+    }
+}
