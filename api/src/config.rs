@@ -8,51 +8,72 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Address to listen on.
-    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    #[arg(long, global = true, env = "HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Port to listen on; 0 picks a free port.
-    #[arg(long, env = "PORT", default_value_t = 8080)]
+    #[arg(long, global = true, env = "PORT", default_value_t = 8080)]
     pub port: u16,
     /// Database to serve: a `sqlite://` file (created when missing) or a `postgres://` URL.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Folder of seed files to load into an empty database instead of the built-in dataset.
-    #[arg(long, env = "SEED_DIR")]
+    #[arg(long, global = true, env = "SEED_DIR")]
     pub seed_dir: Option<PathBuf>,
     /// Skip loading seed data into an empty database.
-    #[arg(long, env = "SKIP_SEED", default_value_t = false)]
+    #[arg(long, global = true, env = "SKIP_SEED", default_value_t = false)]
     pub skip_seed: bool,
     /// Largest number of database connections in the pool; by default four per core (at
     /// least four). As many GraphQL requests run at once; the others queue.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS")]
+    #[arg(long, global = true, env = "DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
     /// Most GraphQL requests running at once; by default as many as the pool has connections
     /// (twice that measured slower and used more memory).
-    #[arg(long, env = "MAX_RUNNING_REQUESTS")]
+    #[arg(long, global = true, env = "MAX_RUNNING_REQUESTS")]
     pub max_running_requests: Option<usize>,
     /// Most requests waiting for their turn; past that, requests are shed with 503 OVERLOADED.
-    #[arg(long, env = "MAX_QUEUED_REQUESTS", default_value_t = 256)]
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_QUEUED_REQUESTS",
+        default_value_t = 256
+    )]
     pub max_queued_requests: usize,
     /// Deepest field nesting a query may have.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 10)]
+    #[arg(long, global = true, env = "MAX_QUERY_DEPTH", default_value_t = 10)]
     pub max_query_depth: usize,
     /// Largest cost one query may have (see the README's cost model: connections are charged
     /// by page size, nested lists by an estimate, both multiplied by nesting).
-    #[arg(long, env = "MAX_QUERY_COST", default_value_t = 20_000)]
+    #[arg(long, global = true, env = "MAX_QUERY_COST", default_value_t = 20_000)]
     pub max_query_cost: u64,
     /// Most operations in one batched request (a JSON array of requests).
-    #[arg(long, env = "MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_BATCH_OPERATIONS",
+        default_value_t = 10
+    )]
     pub max_batch_operations: usize,
     /// Points in each client's rate-limit bucket; 0 switches rate limiting off.
-    #[arg(long, env = "RATE_LIMIT_CAPACITY", default_value_t = 40_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_CAPACITY",
+        default_value_t = 40_000
+    )]
     pub rate_limit_capacity: u64,
     /// Points a client's bucket gets back per second.
-    #[arg(long, env = "RATE_LIMIT_RESTORE_RATE", default_value_t = 2_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_RESTORE_RATE",
+        default_value_t = 2_000
+    )]
     pub rate_limit_restore_rate: u64,
     /// API keys as `name:secret` pairs (comma separated). A request with `X-API-Key: secret`
     /// is rate-limited as `name`; one without a key, by its client address.
     #[arg(
         long,
+        global = true,
         env = "API_KEYS",
         value_delimiter = ',',
         default_value = "",
@@ -61,50 +82,71 @@ pub struct Settings {
     pub api_keys: Vec<String>,
     /// Take the client address from the last `X-Forwarded-For` entry (set this only behind a
     /// proxy that appends it); otherwise the connection's peer address is used.
-    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    #[arg(
+        long,
+        global = true,
+        env = "TRUST_FORWARDED_FOR",
+        default_value_t = false
+    )]
     pub trust_forwarded_for: bool,
     /// A JSON manifest of trusted documents (SHA-256 hex to document text). When set, only
     /// these documents run, and automatic persisted queries are off.
-    #[arg(long, env = "TRUSTED_DOCUMENTS")]
+    #[arg(long, global = true, env = "TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<PathBuf>,
     /// Most directives on one field.
-    #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 5)]
+    #[arg(long, global = true, env = "MAX_DIRECTIVES", default_value_t = 5)]
     pub max_directives: usize,
     /// Longest GraphQL document, in bytes.
-    #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 20_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_DOCUMENT_BYTES",
+        default_value_t = 20_000
+    )]
     pub max_document_bytes: usize,
     /// Most aliased fields in one document.
-    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    #[arg(long, global = true, env = "MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
     /// Most root fields in one operation.
-    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20)]
+    #[arg(long, global = true, env = "MAX_ROOT_FIELDS", default_value_t = 20)]
     pub max_root_fields: usize,
     /// Milliseconds one GraphQL request may run before it is answered with TIMEOUT.
-    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub request_timeout_ms: u64,
     /// Largest request body in bytes; larger ones get 413.
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_BODY_BYTES",
+        default_value_t = 1_048_576
+    )]
     pub max_body_bytes: usize,
     /// Origins browsers may call the API from (comma separated); empty allows none.
     #[arg(
         long,
+        global = true,
         env = "CORS_ALLOWED_ORIGINS",
         value_delimiter = ',',
         default_value = ""
     )]
     pub cors_allowed_origins: Vec<String>,
     /// Production mode: introspection and field suggestions are switched off.
-    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    #[arg(long, global = true, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
     /// Milliseconds a DataLoader batch waits before it queries. Batching needs no wait: a
     /// batch runs when the request can go no further without it.
-    #[arg(long, env = "LOADER_DELAY_MS", default_value_t = 0)]
+    #[arg(long, global = true, env = "LOADER_DELAY_MS", default_value_t = 0)]
     pub loader_delay_ms: u64,
     /// Page size of a connection when the query gives neither `first` nor `last`.
-    #[arg(long, env = "DEFAULT_PAGE_SIZE", default_value_t = 20)]
+    #[arg(long, global = true, env = "DEFAULT_PAGE_SIZE", default_value_t = 20)]
     pub default_page_size: u32,
     /// Largest `first` or `last` a query may ask for.
-    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, global = true, env = "MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
 }
 

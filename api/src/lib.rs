@@ -11,6 +11,7 @@
 //! [`seed`] (the curated dataset and the synthetic data generator) and [`error`] (the one
 //! error type, with its `extensions.code`).
 
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;

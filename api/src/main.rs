@@ -1,10 +1,7 @@
-//! The server binary: `cargo run` serves; `cargo run -- print-schema` prints the SDL.
+//! The server binary: `cargo run` serves; `cargo run -- print-schema` prints the SDL; see
+//! `cargo run -- --help`.
 
-use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
-
-use api::config::Settings;
-use api::seed::generate::GenerateOptions;
+use api::cli::{Cli, Command};
 use api::startup::{Application, shutdown_signal};
 
 /// jemalloc rather than glibc's allocator or mimalloc: resolving a GraphQL response allocates
@@ -14,38 +11,14 @@ use api::startup::{Application, shutdown_signal};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// The Partnership Graph API server.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    settings: Settings,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Serve the API (the default).
-    Serve,
-    /// Print the GraphQL schema (SDL) to standard output.
-    PrintSchema,
-    /// Fill the database with synthetic data (after migrating it), deterministic per seed.
-    Generate(GenerateOptions),
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::from_env_and_args();
     if let Some(Command::PrintSchema) = cli.command {
         print!("{}", api::graphql::sdl());
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    cli.logging.init()?;
     if let Some(Command::Generate(options)) = &cli.command {
         let started = std::time::Instant::now();
         let url = &cli.settings.database_url;
@@ -59,6 +32,18 @@ async fn main() -> anyhow::Result<()> {
             seconds,
             "generated synthetic data"
         );
+        return Ok(());
+    }
+    if let Some(Command::Migrate) = cli.command {
+        let settings = &cli.settings;
+        let (db, _) = api::store::database::connect(
+            &settings.database_url,
+            2,
+            std::time::Duration::from_secs(30),
+        )
+        .await?;
+        api::startup::prepare(&db, settings).await?;
+        tracing::info!("the database is up to date");
         return Ok(());
     }
     let app = Application::build(&cli.settings).await?;

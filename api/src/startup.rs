@@ -24,6 +24,26 @@ use crate::store::rate_limits::{BucketPolicy, RateLimiter};
 /// How often buckets that have refilled completely are deleted.
 const FORGET_BUCKETS_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Brings the database up to date: applies migrations, loads the seed dataset into an empty
+/// database (unless `SKIP_SEED`) and refreshes the derived tables. Serving does this at start;
+/// `api migrate` does only this, for deployments that prepare the database in a job of its own.
+pub async fn prepare(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    db::migrate(db).await.context("cannot apply migrations")?;
+    if !settings.skip_seed {
+        let dataset = match &settings.seed_dir {
+            Some(dir) => Dataset::from_dir(dir)?,
+            None => Dataset::embedded()?,
+        };
+        if seed::load_if_empty(db, &dataset).await? {
+            tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
+        }
+    }
+    crate::store::derived::refresh(db)
+        .await
+        .context("cannot refresh derived analytics data")?;
+    Ok(())
+}
+
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -36,8 +56,13 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, seeds an empty database, builds the schema and binds the listener.
+    /// Binds the listener, then connects, migrates, seeds an empty database and builds the schema.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Bound first, so a busy port fails at once rather than after migrations and seeding.
+        let address = SocketAddr::new(settings.host, settings.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
         let pool_size = settings
             .database_max_connections
             .unwrap_or_else(db::default_pool_size);
@@ -48,19 +73,7 @@ impl Application {
         let (db, statements) = db::connect(&settings.database_url, pool_size, acquire_timeout)
             .await
             .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
-        db::migrate(&db).await.context("cannot apply migrations")?;
-        if !settings.skip_seed {
-            let dataset = match &settings.seed_dir {
-                Some(dir) => Dataset::from_dir(dir)?,
-                None => Dataset::embedded()?,
-            };
-            if seed::load_if_empty(&db, &dataset).await? {
-                tracing::info!(projects = dataset.projects.len(), "loaded the seed dataset");
-            }
-        }
-        crate::store::derived::refresh(&db)
-            .await
-            .context("cannot refresh derived analytics data")?;
+        prepare(&db, settings).await?;
         let limits = PageLimits {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,
@@ -129,16 +142,13 @@ impl Application {
             max_batch_operations: settings.max_batch_operations,
             admission: admission.clone(),
             health,
+            production: settings.production,
         };
         let router = http::router(
             state,
             settings.max_body_bytes,
             &settings.cors_allowed_origins,
         );
-        let address = SocketAddr::new(settings.host, settings.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
         Ok(Self {
             listener,
             router,

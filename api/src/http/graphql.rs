@@ -5,12 +5,11 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, Response};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+
 use tracing::Instrument;
 
 use super::AppState;
@@ -199,13 +198,7 @@ pub async fn graphql_get(
     let wants_explorer =
         accept.contains("text/html") && request.uri().query().is_none_or(|q| !q.contains("query="));
     if wants_explorer {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Partnership Graph API")
-                .finish(),
-        )
-        .into_response();
+        return super::pages::explorer(state.production);
     }
     let media = MediaType::negotiate(request.headers());
     let Ok(caller) = caller_of(&state, &request) else {

@@ -1,6 +1,7 @@
-//! HTTP, split by concern: [`graphql`] (the GraphQL transport and the explorer), [`response`]
-//! (media types, statuses and error shapes), [`csrf`] (CORS and CSRF), [`probes`] (health,
-//! readiness and metrics), [`client`] (who is calling) and [`metrics`] (what is counted).
+//! HTTP, split by concern: [`graphql`] (the GraphQL transport), [`pages`] (the welcome page,
+//! the explorer and the SDL), [`response`] (media types, statuses and error shapes), [`csrf`]
+//! (CORS and CSRF), [`probes`] (health, readiness and metrics), [`client`] (who is calling) and
+//! [`metrics`] (what is counted).
 
 pub mod admission;
 pub mod body_limit;
@@ -8,6 +9,7 @@ pub mod client;
 pub mod csrf;
 pub mod graphql;
 pub mod metrics;
+pub mod pages;
 pub mod probes;
 pub mod response;
 
@@ -47,12 +49,16 @@ pub struct AppState {
     pub admission: admission::Admission,
     /// Whether the database can be reached.
     pub health: crate::store::database::DatabaseHealth,
+    /// Production mode: no introspection, so no explorer and no published SDL.
+    pub production: bool,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413, and browsers may
 /// call from `cors_origins` only.
 pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -> Router {
     Router::new()
+        .route("/", get(pages::root))
+        .route("/schema.graphql", get(pages::schema))
         .route(
             "/graphql",
             get(graphql::graphql_get)

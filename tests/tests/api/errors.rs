@@ -153,3 +153,49 @@ async fn request_errors_follow_the_graphql_over_http_media_types() {
         assert_eq!(mutation.headers()["allow"], "POST");
     }
 }
+
+#[tokio::test]
+async fn a_bad_scalar_value_says_what_shape_was_expected() {
+    for app in TestApp::all().await {
+        let cases = [
+            (
+                r#"{ projects(filter: { country: ["lv"] }) { totalCount } }"#,
+                r#""lv" is not an ISO 3166-1 alpha-2 code: use two upper-case letters, e.g. "LV""#,
+            ),
+            (
+                r#"{ fundingLines(filter: { currency: ["euro"] }) { totalCount } }"#,
+                r#""euro" is not an ISO 4217 code: use three upper-case letters, e.g. "EUR""#,
+            ),
+            (
+                r#"{ projects(filter: { activeDuring: { from: "2020-13-01" } }) { totalCount } }"#,
+                r#""2020-13-01" is not a date: use YYYY-MM-DD"#,
+            ),
+            (
+                r#"{ fundingLines(filter: { amount: { min: "12,50" } }) { totalCount } }"#,
+                r#""12,50" is not a decimal number"#,
+            ),
+        ];
+        for (query, expected) in cases {
+            let response = app.post(query, json!({})).await;
+            let message = response["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(message.contains(expected), "[{}] {response}", app.backend);
+            assert_eq!(
+                response["errors"][0]["extensions"]["code"],
+                "BAD_USER_INPUT"
+            );
+        }
+        // The same through variables.
+        let response = app
+            .post(
+                "query($c: [CountryCode!]) { projects(filter: { country: $c }) { totalCount } }",
+                json!({ "c": ["lv"] }),
+            )
+            .await;
+        let message = response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains("e.g. \"LV\""), "{response}");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod analytics;
 mod busy;
+mod cli;
 mod constraints;
 mod errors;
 mod filters;
@@ -13,9 +14,11 @@ mod limits;
 mod metering;
 mod nodes;
 mod outage;
+mod pages;
 mod pagination;
 mod protection;
 mod relations;
+mod response_shape;
 mod schema;
 mod seed_facts;
 mod startup;

@@ -16,7 +16,18 @@ fn every_type_and_field_in_the_schema_has_a_description() {
     let sdl = api::graphql::sdl();
     let mut undocumented = Vec::new();
     let mut previous = "";
+    let mut in_description = false;
     for line in sdl.lines().map(str::trim) {
+        // Lines of a multi-line description are text, not declarations.
+        if line == "\"\"\"" {
+            in_description = !in_description;
+            previous = line;
+            continue;
+        }
+        if in_description {
+            previous = line;
+            continue;
+        }
         let declares_type = ["type ", "input ", "enum ", "interface ", "scalar "]
             .iter()
             .any(|k| line.starts_with(k));
@@ -36,4 +47,14 @@ fn every_type_and_field_in_the_schema_has_a_description() {
         undocumented.is_empty(),
         "undocumented schema items: {undocumented:#?}"
     );
+}
+
+#[test]
+fn every_custom_scalar_names_the_standard_it_follows() {
+    let sdl = api::graphql::sdl();
+    let scalars: Vec<&str> = sdl.lines().filter(|l| l.starts_with("scalar ")).collect();
+    assert!(scalars.len() >= 6, "{scalars:?}");
+    for scalar in scalars {
+        assert!(scalar.contains("@specifiedBy(url: \"https://"), "{scalar}");
+    }
 }
