@@ -162,6 +162,33 @@ pub struct FundingTotals {
     pub groups: Vec<FundingTotal>,
     /// True when more groups matched than `limit` allowed.
     pub has_more: bool,
+    /// Funders that sources name for projects of the filter without stating an amount (as
+    /// the funder of the project's programme, or as a partner with the role `FUNDER`), with
+    /// how many such projects each: funding that `groups` cannot add up. A project counts here
+    /// for a funder only when none of its funding lines is that funder's. Only the `projects`
+    /// and `funder` parts of the filter apply.
+    pub funded_without_amount: Vec<FundedWithoutAmount>,
+}
+
+/// A funder and how many projects it funds with no amount stated.
+#[derive(Debug)]
+pub struct FundedWithoutAmount {
+    funder_id: i32,
+    project_count: i64,
+}
+
+#[Object]
+impl FundedWithoutAmount {
+    /// The funder.
+    async fn funder(&self, ctx: &Context<'_>) -> Result<Funder> {
+        let row = loaders(ctx)?.funders.load_one(self.funder_id).await?;
+        Ok(Funder(row.ok_or(crate::error::ApiError::Internal)?))
+    }
+
+    /// Projects it funds with no amount stated.
+    async fn project_count(&self) -> i64 {
+        self.project_count
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,9 +524,22 @@ impl AnalyticsQuery {
             measures,
         )
         .await?;
+        let funded_without_amount = if ctx.look_ahead().field("fundedWithoutAmount").exists() {
+            store::funded_without_amount(db(ctx)?, filter.as_ref())
+                .await?
+                .into_iter()
+                .map(|(funder_id, project_count)| FundedWithoutAmount {
+                    funder_id,
+                    project_count,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(FundingTotals {
             groups: totals.groups.into_iter().map(FundingTotal).collect(),
             has_more: totals.has_more,
+            funded_without_amount,
         })
     }
 

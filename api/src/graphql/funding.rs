@@ -66,6 +66,25 @@ impl Funder {
             .map(Organisation::from))
     }
 
+    /// Every project the funder funds, by ID, however a source names the funder: as the
+    /// funder of the project's programme (or a programme above it), of one of its funding
+    /// lines, or as an organisation taking part with the role `FUNDER` (then no amount may be
+    /// known). `projects(filter: { funder: [...] })` selects the same projects, with paging.
+    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
+        let loaders = loaders(ctx)?;
+        let ids = loaders
+            .projects_of_funder
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let mut rows = loaders.projects.load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| rows.remove(id))
+            .map(Project::from)
+            .collect())
+    }
+
     /// The funder's top-level programmes; follow `children` for the rest of the tree.
     async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
         let rows = loaders(ctx)?

@@ -18,7 +18,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 use super::filter::one_of;
-use super::funding::programme_subtree;
+use super::funding::{ALL_FUNDER_ROUTES, FunderRoute, programme_subtree, project_funders};
 use super::projects::{ProjectFilter, ids_matching};
 use crate::domain::project::CROSS_BORDER_COUNTRIES;
 use crate::error::{ApiError, ApiResult};
@@ -1006,4 +1006,87 @@ pub async fn network<K: sea_orm::TryGetable>(
     })
     .await?;
     Ok(Groups::cut(pairs, limit))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Funders named without an amount
+
+/// The projects each funder funds, by any route a source names one ([`project_funders`]):
+/// their ids, ascending. One statement per batch of funders.
+pub struct ProjectsOfFunder {
+    pub db: DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<i32> for ProjectsOfFunder {
+    type Value = Vec<i32>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> ApiResult<HashMap<i32, Self::Value>> {
+        let query = Query::select()
+            .column((alias("pf"), alias("funder_id")))
+            .column((alias("pf"), alias("project_id")))
+            .from_subquery(project_funders(&ALL_FUNDER_ROUTES), alias("pf"))
+            .and_where(one_of(
+                (alias("pf"), alias("funder_id")),
+                keys,
+                self.db.get_database_backend(),
+            ))
+            .order_by((alias("pf"), alias("project_id")), Order::Asc)
+            .to_owned();
+        let pairs = rows(&self.db, &query, |row| {
+            Ok((
+                row.try_get::<i32>("", "funder_id")?,
+                row.try_get::<i32>("", "project_id")?,
+            ))
+        })
+        .await?;
+        let mut projects: HashMap<i32, Vec<i32>> = HashMap::new();
+        for (funder, project) in pairs {
+            projects.entry(funder).or_default().push(project);
+        }
+        Ok(projects)
+    }
+}
+
+/// Per funder (ascending), how many projects of `filter` it funds with no amount stated: the
+/// source names it as the project's programme funder or as a FUNDER partner, and no funding
+/// line of the project is the funder's. Only the `projects` and `funders` parts of `filter`
+/// apply: the others select lines, and these projects have none of the funder's.
+pub async fn funded_without_amount(
+    db: &DatabaseConnection,
+    filter: Option<&FundingTotalsFilter>,
+) -> ApiResult<Vec<(i32, i64)>> {
+    let with_line = Query::select()
+        .expr(Expr::val(1))
+        .from_subquery(project_funders(&[FunderRoute::FundingLine]), alias("fl"))
+        .and_where(col("fl", "project_id").equals((alias("pf"), alias("project_id"))))
+        .and_where(col("fl", "funder_id").equals((alias("pf"), alias("funder_id"))))
+        .to_owned();
+    let mut query = Query::select()
+        .column((alias("pf"), alias("funder_id")))
+        .expr_as(
+            Func::count_distinct(col("pf", "project_id")),
+            alias("project_count"),
+        )
+        .from_subquery(
+            project_funders(&[FunderRoute::Programme, FunderRoute::Participation]),
+            alias("pf"),
+        )
+        .and_where(Expr::exists(with_line).not())
+        .add_group_by([col("pf", "funder_id")])
+        .order_by((alias("pf"), alias("funder_id")), Order::Asc)
+        .to_owned();
+    if let Some(projects) = filter.and_then(|f| f.projects.as_ref()) {
+        query.and_where(col("pf", "project_id").in_subquery(ids_matching(projects)?));
+    }
+    if let Some(funders) = filter.and_then(|f| f.funders.as_ref()) {
+        query.and_where(col("pf", "funder_id").is_in(funders.iter().copied()));
+    }
+    rows(db, &query, |row| {
+        Ok((
+            row.try_get::<i32>("", "funder_id")?,
+            row.try_get::<i64>("", "project_count")?,
+        ))
+    })
+    .await
 }

@@ -369,3 +369,111 @@ pub async fn insert_line(db: &impl ConnectionTrait, new: NewFundingLine) -> Resu
     }
     Ok(line.id)
 }
+
+/// How a source names a project's funder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunderRoute {
+    /// The funder of the project's programme.
+    Programme,
+    /// The funder of one of its funding lines: the line's own, else its programme's.
+    FundingLine,
+    /// An organisation taking part with the role FUNDER that is the funder's organisation
+    /// (source 001 names British Council so, with no amount).
+    Participation,
+}
+
+/// The (`project_id`, `funder_id`) pairs a source states by any of `routes`, as a subquery.
+/// A project is funded by a funder when any route names it: filters, `Funder.projects` and
+/// the funding totals all read this one relation.
+pub fn project_funders(routes: &[FunderRoute]) -> SelectStatement {
+    use entity::enums::ParticipationRole;
+    use entity::participation;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, UnionType};
+
+    let pair = |project: Expr, funder: Expr| {
+        Query::select()
+            .expr_as(project, Alias::new("project_id"))
+            .expr_as(funder, Alias::new("funder_id"))
+            .to_owned()
+    };
+    let programme_funder = Expr::col((programme::Entity, programme::Column::FunderId));
+    let selects = routes.iter().map(|route| match route {
+        FunderRoute::Programme => pair(
+            Expr::col((project::Entity, project::Column::Id)),
+            programme_funder.clone(),
+        )
+        .from(project::Entity)
+        .inner_join(
+            programme::Entity,
+            Expr::col((programme::Entity, programme::Column::Id))
+                .equals((project::Entity, project::Column::ProgrammeId)),
+        )
+        .to_owned(),
+        FunderRoute::FundingLine => pair(
+            Expr::col((funding_line::Entity, funding_line::Column::ProjectId)),
+            Expr::col((funding_line::Entity, funding_line::Column::FunderId))
+                .if_null(programme_funder.clone()),
+        )
+        .from(funding_line::Entity)
+        .left_join(
+            programme::Entity,
+            Expr::col((programme::Entity, programme::Column::Id))
+                .equals((funding_line::Entity, funding_line::Column::ProgrammeId)),
+        )
+        .and_where(
+            Expr::col((funding_line::Entity, funding_line::Column::FunderId))
+                .is_not_null()
+                .or(
+                    Expr::col((funding_line::Entity, funding_line::Column::ProgrammeId))
+                        .is_not_null(),
+                ),
+        )
+        .to_owned(),
+        FunderRoute::Participation => pair(
+            Expr::col((participation::Entity, participation::Column::ProjectId)),
+            Expr::col((funder::Entity, funder::Column::Id)),
+        )
+        .from(participation::Entity)
+        .inner_join(
+            funder::Entity,
+            Expr::col((funder::Entity, funder::Column::OrganisationId))
+                .equals((participation::Entity, participation::Column::OrganisationId)),
+        )
+        .and_where(
+            Expr::col((participation::Entity, participation::Column::Role))
+                .eq(ParticipationRole::Funder),
+        )
+        .to_owned(),
+    });
+    let mut selects = selects.collect::<Vec<_>>().into_iter();
+    let mut union = selects.next().unwrap_or_else(|| {
+        // No route: no pairs.
+        pair(Expr::val(0), Expr::val(0))
+            .and_where(Expr::val(1).eq(0))
+            .to_owned()
+    });
+    for select in selects {
+        union.union(UnionType::Distinct, select);
+    }
+    union
+}
+
+/// Every route by which a source may name a project's funder.
+pub const ALL_FUNDER_ROUTES: [FunderRoute; 3] = [
+    FunderRoute::Programme,
+    FunderRoute::FundingLine,
+    FunderRoute::Participation,
+];
+
+/// The ids of projects funded by one of `funder_ids`, by any route.
+pub fn projects_funded_by(funder_ids: &[i32]) -> SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+    Query::select()
+        .column((Alias::new("pf"), Alias::new("project_id")))
+        .from_subquery(project_funders(&ALL_FUNDER_ROUTES), Alias::new("pf"))
+        .and_where(
+            Expr::col((Alias::new("pf"), Alias::new("funder_id")))
+                .is_in(funder_ids.iter().copied()),
+        )
+        .to_owned()
+}

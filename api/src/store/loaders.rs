@@ -28,7 +28,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::Row;
-use super::analytics::{FundingHandledBy, FundingSumsOf, RepeatPartnersOf, RoleCountsOf};
+use super::analytics::{
+    FundingHandledBy, FundingSumsOf, ProjectsOfFunder, RepeatPartnersOf, RoleCountsOf,
+};
 use super::filter::one_of;
 use super::funding::{FunderRow, ProgrammeRow};
 use super::organisations::OrganisationRow;
@@ -321,6 +323,8 @@ pub struct Loaders {
     pub programmes_of_funder: DataLoader<ChildrenOf<programme::Entity, ProgrammeRow>>,
     pub programmes_of_programme: DataLoader<ChildrenOf<programme::Entity, ProgrammeRow>>,
     pub projects_of_programme: DataLoader<ChildrenOf<project::Entity, ProjectRow>>,
+    /// Ids of the projects each funder funds, by any route a source names it.
+    pub projects_of_funder: DataLoader<ProjectsOfFunder>,
     pub identifiers_of_organisation:
         DataLoader<ChildrenOf<organisation_identifier::Entity, organisation_identifier::Model>>,
     pub funding_sums: DataLoader<FundingSumsOf>,
@@ -484,6 +488,7 @@ impl Loaders {
                 organisation_identifier::Column::Scheme,
                 |m| Some(m.organisation_id),
             ),
+            projects_of_funder: make.loader(ProjectsOfFunder { db: db.clone() }),
             funding_sums: make.loader(FundingSumsOf { db: db.clone() }),
             role_counts: make.loader(RoleCountsOf { db: db.clone() }),
             funding_handled: make.loader(FundingHandledBy { db: db.clone() }),

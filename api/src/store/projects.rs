@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::enums::{DatePrecision, ParticipationRole};
-use entity::{funding_line, organisation, participation, programme, project, project_place};
+use entity::{organisation, participation, project, project_place};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::filter::{Filter, Predicate, contains, filtered};
-use super::funding::in_programme_subtree;
+use super::funding::{in_programme_subtree, projects_funded_by};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
@@ -56,7 +56,8 @@ pub enum ProjectPredicate {
     Text(String),
     /// Some participation matches.
     Participant(ParticipantPredicate),
-    /// Funded by one of these funders, through a programme or a funding line.
+    /// Funded by one of these funders, by any route a source names one
+    /// ([`super::funding::project_funders`]).
     Funder(Vec<i32>),
     /// Funded under one of these programmes or below them.
     Programme(Vec<i32>),
@@ -179,19 +180,7 @@ impl Predicate for ProjectPredicate {
                 Condition::all().add(Column::Id.in_subquery(participant.projects()))
             }
             Self::Funder(funder_ids) => {
-                let via_programme = Query::select()
-                    .column(programme::Column::Id)
-                    .from(programme::Entity)
-                    .and_where(programme::Column::FunderId.is_in(funder_ids.iter().copied()))
-                    .to_owned();
-                let via_line = Query::select()
-                    .column(funding_line::Column::ProjectId)
-                    .from(funding_line::Entity)
-                    .and_where(funding_line::Column::FunderId.is_in(funder_ids.iter().copied()))
-                    .to_owned();
-                Condition::any()
-                    .add(Column::ProgrammeId.in_subquery(via_programme))
-                    .add(Column::Id.in_subquery(via_line))
+                Condition::all().add(Column::Id.in_subquery(projects_funded_by(funder_ids)))
             }
             Self::Programme(programme_ids) => {
                 in_programme_subtree(Column::ProgrammeId, programme_ids.clone())

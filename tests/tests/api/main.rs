@@ -7,6 +7,7 @@ mod cli;
 mod constraints;
 mod errors;
 mod filters;
+mod funders;
 mod generator;
 mod helpers;
 mod hostile;
