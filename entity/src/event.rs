@@ -14,6 +14,8 @@ pub struct Model {
     pub kind: EventKind,
     pub start_date: Option<Date>,
     pub date_precision: Option<DatePrecision>,
+    /// Last day of a multi-day event or cycle; none for a one-day event.
+    pub end_date: Option<Date>,
     pub start_time: Option<Time>,
     pub end_time: Option<Time>,
     /// IANA time zone of the times, e.g. `Europe/Riga`.

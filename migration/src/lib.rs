@@ -10,6 +10,7 @@ mod m20261122_000003_rate_limits;
 mod m20261122_000004_read_indexes;
 mod m20261128_000005_funding_line_rollup;
 mod m20261128_000006_covering_participations;
+mod m20261129_000007_event_end_dates;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_read_indexes::Migration),
             Box::new(m20261128_000005_funding_line_rollup::Migration),
             Box::new(m20261128_000006_covering_participations::Migration),
+            Box::new(m20261129_000007_event_end_dates::Migration),
         ]
     }
 }

@@ -1,10 +1,11 @@
 //! The rules of the partnership domain, with no database and no GraphQL in them: a project's
 //! status and whether it crosses borders, how a stated total compares with the funding lines,
-//! how a funding line splits over calendar years, exact money, text folding for search, and
-//! the shapes of codes. The store and the schema both call these; neither restates them.
+//! how a funding line splits over calendar years, exact money, text folding for search, the
+//! instants local event times name, and the shapes of codes. The store and the schema both call these; neither restates them.
 
 pub mod funding;
 pub mod money;
 pub mod project;
 pub mod text;
+pub mod time;
 pub mod values;

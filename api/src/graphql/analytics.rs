@@ -177,6 +177,7 @@ pub struct FundedWithoutAmount {
     project_count: i64,
 }
 
+/// A funder and how many projects it funds with no amount stated.
 #[Object]
 impl FundedWithoutAmount {
     /// The funder.
@@ -610,7 +611,14 @@ impl AnalyticsQuery {
     async fn country_network(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+        #[graphql(
+            desc = "Only pairs from these projects. A pair counts every filtered project its two countries share, so `country: [\"LV\"]` keeps the projects with a Latvian partner and returns all their pairs, DK-LT included; for the pairs of one country, use `involving`."
+        )]
+        filter: Option<ProjectFilter>,
+        #[graphql(
+            desc = "Only pairs with this country on one side; it is then always `countryA`."
+        )]
+        involving: Option<CountryCode>,
         #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
         min_shared_projects: i32,
         #[graphql(
@@ -624,6 +632,7 @@ impl AnalyticsQuery {
             db(ctx)?,
             NetworkOf::Countries,
             filter.as_ref(),
+            involving.map(|country| country.0),
             min_shared_projects,
             limit,
         )
@@ -646,7 +655,14 @@ impl AnalyticsQuery {
     async fn organisation_network(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
+        #[graphql(
+            desc = "Only pairs from these projects. A pair counts every filtered project its two organisations share, so a filter on one partner keeps its projects and returns all their pairs; for the pairs of one organisation, use `involving`."
+        )]
+        filter: Option<ProjectFilter>,
+        #[graphql(
+            desc = "Only pairs with this organisation (an `Organisation` ID) on one side; it is then always `organisationA`."
+        )]
+        involving: Option<ID>,
         #[graphql(desc = "Only pairs sharing at least this many projects.", default = 1)]
         min_shared_projects: i32,
         #[graphql(
@@ -656,10 +672,14 @@ impl AnalyticsQuery {
         limit: u32,
     ) -> Result<OrganisationNetwork> {
         let filter = store_filter(filter.as_ref())?;
+        let involving = involving
+            .map(|id| ids::expect(RecordType::Organisation, &id))
+            .transpose()?;
         let pairs = store::network::<i32>(
             db(ctx)?,
             NetworkOf::Organisations,
             filter.as_ref(),
+            involving,
             min_shared_projects,
             limit,
         )

@@ -9,8 +9,9 @@ use super::enums::{DatePrecision, EventKind, OrderDirection};
 use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
 use super::ids;
 use super::nodes::{Event, Place, Project, SourceDocument};
-use super::scalars::{Date, LanguageCode, LocalTime};
+use super::scalars::{Date, DateTime, LanguageCode, LocalTime};
 use super::text::{self, LocalizedText};
+use crate::domain::time;
 use crate::error::{ApiError, ApiResult};
 use crate::store::events::{self, EventOrderField as StoredOrderField, EventPredicate};
 
@@ -64,6 +65,32 @@ impl Event {
     /// How exact `date` is.
     async fn date_precision(&self) -> Option<DatePrecision> {
         self.0.date_precision.map(Into::into)
+    }
+
+    /// Last day of a multi-day event or cycle (source 003's training cycle runs from
+    /// 2023-12-04 to 2024-01-15); null for a one-day event or when the source does not say.
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+
+    /// The instant the event starts: its date and local start time in its time zone, with the
+    /// offset that zone has that day. Null when the date, time or zone is unknown.
+    async fn starts_at(&self) -> Option<DateTime> {
+        let event = &self.0;
+        time::instant(
+            event.start_date?,
+            event.start_time?,
+            event.time_zone.as_deref()?,
+        )
+        .map(DateTime)
+    }
+
+    /// The instant the event ends: its end date (else its date) and local end time in its
+    /// time zone. Null when any of them is unknown.
+    async fn ends_at(&self) -> Option<DateTime> {
+        let event = &self.0;
+        let day = event.end_date.or(event.start_date)?;
+        time::instant(day, event.end_time?, event.time_zone.as_deref()?).map(DateTime)
     }
 
     /// Local start time in `timeZone`.
@@ -158,6 +185,9 @@ pub struct EventFilter {
     pub date: Option<DateRange>,
     /// True: only online events; false: only events in a place.
     pub online: Option<bool>,
+    /// True: only sessions of a cycle; false: only top-level events (cycles and single
+    /// events), so a month's count does not count a cycle and its sessions twice.
+    pub session: Option<bool>,
     /// Held at one of these places.
     pub place: Option<Vec<ID>>,
     /// All of these filters hold.
@@ -190,6 +220,9 @@ impl FilterInput for EventFilter {
         }
         if let Some(online) = self.online {
             all.push(EventPredicate::Online(online));
+        }
+        if let Some(session) = self.session {
+            all.push(EventPredicate::Session(session));
         }
         if let Some(places) = &self.place {
             all.push(EventPredicate::Place(ids::expect_all(

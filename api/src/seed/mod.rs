@@ -186,6 +186,8 @@ pub struct EventRecord {
     pub title: Localized,
     pub description: Option<Localized>,
     pub date: Option<DateValue>,
+    /// Last day of a multi-day event or cycle, `YYYY-MM-DD`.
+    pub end_date: Option<NaiveDate>,
     /// `HH:MM`, local time in `time_zone`.
     pub start_time: Option<String>,
     pub end_time: Option<String>,
@@ -766,11 +768,33 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
                 "{key}: an event with a time needs a time zone"
             )));
         }
+        if let Some(zone) = &r.time_zone
+            && crate::domain::time::zone(zone).is_none()
+        {
+            return Err(invalid(format!(
+                "{key}: `{zone}` is not an IANA time zone (e.g. Europe/Riga)"
+            )));
+        }
+        match (r.date, r.end_date) {
+            (Some(start), Some(end)) if end < start.date => {
+                return Err(invalid(format!(
+                    "{key}: an event ends ({end}) before it starts ({})",
+                    start.date
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(format!(
+                    "{key}: an event with an end date needs a start date"
+                )));
+            }
+            _ => {}
+        }
         let new = NewEvent {
             project_id,
             parent_id,
             kind: r.kind,
             date: r.date.map(|d| (d.date, d.precision)),
+            end_date: r.end_date,
             start_time,
             end_time,
             time_zone: r.time_zone.clone(),

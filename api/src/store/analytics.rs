@@ -546,10 +546,18 @@ fn project_partners(filter: Option<&ProjectFilter>) -> ApiResult<SelectStatement
 fn pair_network(
     key: &str,
     filter: Option<&ProjectFilter>,
+    involving: Option<sea_orm::Value>,
     min_shared_projects: i32,
     limit: u64,
 ) -> ApiResult<SelectStatement> {
     let shared: SimpleExpr = Func::count_distinct(col("a", "project_id")).into();
+    // Each pair once: ordered by key, or with the key asked about always on side `a`.
+    let sides = match involving {
+        Some(value) => col("a", key)
+            .eq(Expr::val(value.clone()))
+            .and(col("b", key).ne(Expr::val(value))),
+        None => col("a", key).lt(col("b", key)),
+    };
     Ok(Query::select()
         .expr_as(col("a", key), alias("key_a"))
         .expr_as(col("b", key), alias("key_b"))
@@ -561,7 +569,7 @@ fn pair_network(
             alias("b"),
             col("b", "project_id")
                 .equals((alias("a"), alias("project_id")))
-                .and(col("a", key).lt(col("b", key))),
+                .and(sides),
         )
         .add_group_by([col("a", key), col("b", key)])
         .and_having(shared.clone().gte(min_shared_projects))
@@ -984,10 +992,11 @@ pub enum NetworkOf {
 }
 
 /// Pairs of countries or organisations whose partners share projects, most shared first.
-pub async fn network<K: sea_orm::TryGetable>(
+pub async fn network<K: sea_orm::TryGetable + Into<sea_orm::Value>>(
     db: &impl ConnectionTrait,
     of: NetworkOf,
     filter: Option<&ProjectFilter>,
+    involving: Option<K>,
     min_shared_projects: i32,
     limit: u32,
 ) -> ApiResult<Groups<PairRow<K>>> {
@@ -996,7 +1005,13 @@ pub async fn network<K: sea_orm::TryGetable>(
         NetworkOf::Countries => "country_code",
         NetworkOf::Organisations => "organisation_id",
     };
-    let query = pair_network(key, filter, min_shared_projects, limit)?;
+    let query = pair_network(
+        key,
+        filter,
+        involving.map(Into::into),
+        min_shared_projects,
+        limit,
+    )?;
     let pairs = rows(db, &query, |row| {
         Ok(PairRow {
             a: row.try_get("", "key_a")?,

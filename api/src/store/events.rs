@@ -24,6 +24,8 @@ pub enum EventPredicate {
     /// Online (true) or in a place (false).
     Online(bool),
     Place(Vec<i32>),
+    /// A session of a cycle (true) or a top-level event (false).
+    Session(bool),
 }
 
 impl Predicate for EventPredicate {
@@ -46,6 +48,8 @@ impl Predicate for EventPredicate {
             Self::Online(true) => all.add(Column::OnlinePlatform.is_not_null()),
             Self::Online(false) => all.add(Column::OnlinePlatform.is_null()),
             Self::Place(ids) => all.add(Column::PlaceId.is_in(ids.iter().copied())),
+            Self::Session(true) => all.add(Column::ParentId.is_not_null()),
+            Self::Session(false) => all.add(Column::ParentId.is_null()),
         })
     }
 }
@@ -92,6 +96,8 @@ pub struct NewEvent {
     pub parent_id: Option<i32>,
     pub kind: EventKind,
     pub date: Option<(NaiveDate, DatePrecision)>,
+    /// Last day of a multi-day event or cycle.
+    pub end_date: Option<NaiveDate>,
     pub start_time: Option<NaiveTime>,
     pub end_time: Option<NaiveTime>,
     /// IANA time zone of the times.
@@ -111,6 +117,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbE
         kind: Set(new.kind),
         start_date: Set(new.date.map(|(date, _)| date)),
         date_precision: Set(new.date.map(|(_, precision)| precision)),
+        end_date: Set(new.end_date),
         start_time: Set(new.start_time),
         end_time: Set(new.end_time),
         time_zone: Set(new.time_zone),

@@ -409,3 +409,74 @@ async fn totals_from_the_rollup_equal_totals_from_the_lines() {
         }
     }
 }
+
+#[tokio::test]
+async fn networks_involving_one_side_return_only_its_pairs_with_it_first() {
+    for app in TestApp::all().await {
+        let data = app
+            .data(
+                r#"{
+                    involving: countryNetwork(involving: "LV") { links { countryA countryB } }
+                    filtered: countryNetwork(filter: { country: ["LV"] }) { links { countryA countryB } }
+                    projects(filter: { country: ["LV"] }) { nodes { countries } }
+                    organisations(filter: { text: "Interfolk" }) { nodes { id key } }
+                }"#,
+                json!({}),
+            )
+            .await;
+        let mut partners: Vec<String> = data["projects"]["nodes"]
+            .as_array()
+            .expect("projects")
+            .iter()
+            .flat_map(|p| p["countries"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .filter(|c| c != "LV")
+            .collect();
+        partners.sort();
+        partners.dedup();
+        let links = data["involving"]["links"].as_array().expect("links");
+        let mut others: Vec<String> = links
+            .iter()
+            .map(|l| {
+                assert_eq!(l["countryA"], "LV", "[{}] {l}", app.backend);
+                l["countryB"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect();
+        others.sort();
+        assert_eq!(others, partners, "[{}]", app.backend);
+        // The project filter alone keeps whole projects: their other pairs come too (as its
+        // description says).
+        let filtered = data["filtered"]["links"].as_array().expect("links");
+        assert!(
+            filtered
+                .iter()
+                .any(|l| l["countryA"] != "LV" && l["countryB"] != "LV"),
+            "{filtered:?}"
+        );
+
+        let interfolk = &data["organisations"]["nodes"][0];
+        let network = app
+            .data(
+                "query($o: ID) { organisationNetwork(involving: $o) {
+                    links { organisationA { key } organisationB { key } } } }",
+                json!({ "o": interfolk["id"] }),
+            )
+            .await;
+        let links = network["organisationNetwork"]["links"]
+            .as_array()
+            .expect("links");
+        assert!(!links.is_empty(), "[{}] {network}", app.backend);
+        for link in links {
+            assert_eq!(link["organisationA"]["key"], interfolk["key"], "{link}");
+            assert_ne!(link["organisationB"]["key"], interfolk["key"], "{link}");
+        }
+        assert_eq!(
+            app.error_codes(
+                r#"{ organisationNetwork(involving: "garbage") { links { sharedProjects } } }"#,
+                json!({})
+            )
+            .await,
+            vec!["BAD_USER_INPUT"]
+        );
+    }
+}

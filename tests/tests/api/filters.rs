@@ -249,3 +249,46 @@ async fn sql_looking_text_is_just_text() {
         assert_eq!(data["projects"]["totalCount"], 5);
     }
 }
+
+#[tokio::test]
+async fn cycles_carry_their_end_and_events_can_keep_to_top_level_events_or_sessions() {
+    for app in TestApp::all().await {
+        let data = app
+            .data(
+                r#"{
+                    cycles: events(filter: { kind: [TRAINING_CYCLE] }) {
+                        nodes { date endDate startsAt sessions { date } }
+                    }
+                    december: events(filter: { date: { from: "2023-12-01", to: "2023-12-31" } }) { totalCount }
+                    topLevel: events(filter: { date: { from: "2023-12-01", to: "2023-12-31" }, session: false }) { totalCount }
+                    sessions: events(filter: { date: { from: "2023-12-01", to: "2023-12-31" }, session: true }) {
+                        totalCount
+                        nodes { date startTime endTime timeZone startsAt endsAt }
+                    }
+                }"#,
+                json!({}),
+            )
+            .await;
+        let cycle = &data["cycles"]["nodes"][0];
+        assert_eq!(cycle["date"], "2023-12-04", "[{}] {data}", app.backend);
+        assert_eq!(cycle["endDate"], "2024-01-15");
+        let last_session = cycle["sessions"]
+            .as_array()
+            .and_then(|s| s.iter().filter_map(|s| s["date"].as_str()).max())
+            .map(str::to_owned);
+        assert_eq!(last_session.as_deref(), Some("2024-01-15"));
+        // The cycle has no time of its own, so no instant.
+        assert_eq!(cycle["startsAt"], Value::Null);
+
+        // December 2023: the cycle and three of its sessions.
+        assert_eq!(data["december"]["totalCount"], 4);
+        assert_eq!(data["topLevel"]["totalCount"], 1);
+        assert_eq!(data["sessions"]["totalCount"], 3);
+        let first = &data["sessions"]["nodes"][0];
+        assert_eq!(first["date"], "2023-12-04");
+        assert_eq!(first["startTime"], "10:00");
+        assert_eq!(first["timeZone"], "Europe/Riga");
+        assert_eq!(first["startsAt"], "2023-12-04T10:00:00+02:00");
+        assert_eq!(first["endsAt"], "2023-12-04T16:00:00+02:00");
+    }
+}
