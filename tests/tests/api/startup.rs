@@ -156,3 +156,35 @@ async fn metrics_count_requests_by_operation_errors_by_code_and_the_pool() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_event_ending_before_it_starts_or_in_an_unknown_zone_fails_start_up() {
+    let cases = [
+        (
+            json!({ "kind": "TRAINING_SESSION", "title": { "lv": "N" },
+                    "date": { "date": "2020-03-01", "precision": "DAY" }, "end_date": "2020-02-01" }),
+            "ends (2020-02-01) before it starts (2020-03-01)",
+        ),
+        (
+            json!({ "kind": "TRAINING_SESSION", "title": { "lv": "N" },
+                    "date": { "date": "2020-03-01", "precision": "DAY" },
+                    "start_time": "10:00", "time_zone": "Europe/Rigga" }),
+            "`Europe/Rigga` is not an IANA time zone",
+        ),
+    ];
+    for (event, expected) in cases {
+        let data = TempDir::new().expect("temp dir");
+        crate::statements::write_dataset(data.path(), 1, None);
+        let path = data.path().join("projects.json");
+        let mut projects: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        projects[0]["events"][0]["sessions"][0] = event;
+        std::fs::write(&path, projects.to_string()).expect("write");
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database("sqlite", dir.path()).await;
+        let mut settings = Settings::for_database(url, 0);
+        settings.seed_dir = Some(data.path().to_owned());
+        let error = start_up_error(&settings).await;
+        assert!(error.contains(expected), "{error}");
+    }
+}
