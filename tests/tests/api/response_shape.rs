@@ -1,6 +1,6 @@
 //! Failed fields shape the answer as the GraphQL spec says: a nullable field that fails is
 //! `null` with its error, its siblings are unaffected, and a failed non-null field nulls its
-//! nearest nullable parent (here the whole `data`).
+//! nearest nullable parent (a `node`, a list item, or the whole `data`).
 
 use serde_json::{Value, json};
 
@@ -112,5 +112,60 @@ async fn a_failed_nested_nullable_field_is_null_beside_its_siblings() {
             let path = error["path"].as_array().expect("path");
             assert_eq!(path.last(), Some(&json!("email")), "{error}");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_nested_non_null_field_nulls_its_nearest_nullable_parent() {
+    for app in TestApp::all().await {
+        let ids = app
+            .data("{ projects(first: 2) { nodes { id acronym } } }", json!({}))
+            .await;
+        let first = ids["projects"]["nodes"][0]["id"].clone();
+        let second = ids["projects"]["nodes"][1]["id"].clone();
+        // `title` is non-null and its `lang` is not a language code: the project is nulled,
+        // up to the nullable `node`; its sibling root field is unaffected.
+        let response = app
+            .post(
+                r#"query($id: ID!) {
+                    a: node(id: $id) { id ... on Project { acronym title(lang: "LV") } }
+                    b: node(id: $id) { id }
+                }"#,
+                json!({ "id": first }),
+            )
+            .await;
+        assert_eq!(
+            response["data"],
+            json!({ "a": null, "b": { "id": first } }),
+            "[{}] {response}",
+            app.backend
+        );
+        assert_eq!(error_paths(&response), vec![json!(["a", "title"])]);
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+
+        // In a list of nullable items, each failed item is null and the list stays.
+        let response = app
+            .post(
+                r#"query($ids: [ID!]!) {
+                    nodes(ids: $ids) { id ... on Project { title(lang: "LV") } }
+                }"#,
+                json!({ "ids": [first, second] }),
+            )
+            .await;
+        assert_eq!(
+            response["data"],
+            json!({ "nodes": [null, null] }),
+            "[{}] {response}",
+            app.backend
+        );
+        let mut paths = error_paths(&response);
+        paths.sort_by_key(|p| p.to_string());
+        assert_eq!(
+            paths,
+            vec![json!(["nodes", 0, "title"]), json!(["nodes", 1, "title"])]
+        );
     }
 }
