@@ -71,10 +71,19 @@ pub fn has_code(response: &Response, wanted: &str) -> bool {
         .any(|e| error_code_of(e).as_deref() == Some(wanted))
 }
 
-/// The HTTP status of a single response: 429 when rate-limited; 503 when shed as overloaded; with the graphql-response media
-/// type, 400 for a request error (no data at all); otherwise 200.
+/// Whether the request failed before it was executed: no data and no error from a field. A
+/// response whose `data` is null because a non-null field failed was executed.
+pub fn failed_before_execution(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// The HTTP status of a single response: 429 when rate-limited; 503 when shed as overloaded;
+/// with the graphql-response media type, 400 for a request error (one that failed before
+/// execution); otherwise 200.
 pub fn status_of(response: &Response, media: MediaType) -> StatusCode {
-    let request_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    let request_failed = failed_before_execution(response);
     if has_code(response, code::RATE_LIMITED) {
         StatusCode::TOO_MANY_REQUESTS
     } else if has_code(response, code::OVERLOADED) {

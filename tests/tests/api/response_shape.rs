@@ -79,6 +79,19 @@ async fn a_failed_non_null_root_field_nulls_data() {
         let mut paths = error_paths(&response);
         paths.sort_by_key(|p| p.to_string());
         assert_eq!(paths, vec![json!(["a"]), json!(["b"])]);
+
+        // It was executed: GraphQL over HTTP answers 200 with `"data": null`, not 400.
+        let reply = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": r#"{ projects(filter: { activeDuring: { from: "2020-01-01", to: "2019-01-01" } }) { totalCount } }"# }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(reply.status(), 200, "[{}]", app.backend);
+        let body: Value = reply.json().await.expect("json");
+        assert_eq!(body.get("data"), Some(&Value::Null), "{body}");
     }
 }
 
