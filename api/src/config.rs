@@ -69,8 +69,10 @@ pub struct Settings {
         default_value_t = 2_000
     )]
     pub rate_limit_restore_rate: u64,
-    /// API keys as `name:secret` pairs (comma separated). A request with `X-API-Key: secret`
-    /// is rate-limited as `name`; one without a key, by its client address.
+    /// API keys as `name:secret` or `name:secret:role` entries (comma separated; role
+    /// `reader`, the default, `editor` or `admin`). A request with `X-API-Key: secret` is
+    /// rate-limited as `name` and has its role; one without a key is anonymous, rate-limited
+    /// by its client address.
     #[arg(
         long,
         global = true,

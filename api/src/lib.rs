@@ -7,10 +7,11 @@
 //!   derived tables, rate-limit buckets.
 //! - [`domain`]: the rules, with no database and no GraphQL.
 //!
-//! Beside them: [`config`] (typed settings), [`startup`] (builds and serves the application),
+//! Beside them: [`auth`] (principals, roles and API keys), [`config`] (typed settings), [`startup`] (builds and serves the application),
 //! [`seed`] (the curated dataset and the synthetic data generator) and [`error`] (the one
 //! error type, with its `extensions.code`).
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -8,12 +8,12 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::keys::ApiKeys;
 use crate::config::Settings;
 use crate::graphql::extensions::metering::Metering;
 use crate::graphql::extensions::trusted_documents::TrustedDocuments;
 use crate::graphql::{self, extensions::limits::ShapeLimits};
 use crate::http::admission::Admission;
-use crate::http::client::ApiKeys;
 use crate::http::metrics::{Metrics, OperationLabels};
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};

@@ -1,23 +1,24 @@
-//! Contact people. Their email and phone are personal data: anonymous callers never see them.
+//! Contact people. Their email and phone are personal data, shown to admin keys only.
 
 use async_graphql::{Context, ID, Object, Result};
 use entity::enums::RecordType;
 
-use super::context::{Viewer, loaders, viewer};
+use super::context::{loaders, principal};
 use super::ids;
 use super::nodes::{Contact, Organisation, Project, SourceDocument};
 use super::text;
 use crate::error::{ApiError, ApiResult};
 
-const PERSONAL_DATA: &str = "personal data is not shown to anonymous callers";
+const PERSONAL_DATA: &str = "personal data is shown to admin keys only";
 
-/// Personal data of a contact, or FORBIDDEN for callers who may not see it. Anonymous callers
-/// get the error even when the value is empty, so they cannot tell which contacts have one.
+/// Personal data of a contact, or FORBIDDEN for callers who may not see it. They get the
+/// error even when the value is empty, so they cannot tell which contacts have one.
 fn personal(ctx: &Context<'_>, value: &Option<String>) -> ApiResult<Option<String>> {
-    match viewer(ctx) {
-        Viewer::Anonymous => Err(ApiError::Forbidden(PERSONAL_DATA)),
+    if principal(ctx).may_see_personal_data() {
+        Ok(value.clone())
+    } else {
+        Err(ApiError::Forbidden(PERSONAL_DATA))
     }
-    .map(|()| value.clone())
 }
 
 /// A contact person of a project or organisation.
@@ -38,12 +39,12 @@ impl Contact {
         self.0.role.as_deref()
     }
 
-    /// Email address. Personal data: null with a FORBIDDEN error for anonymous callers.
+    /// Email address. Personal data: null with a FORBIDDEN error for all but admin keys.
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(personal(ctx, &self.0.email)?)
     }
 
-    /// Phone number. Personal data: null with a FORBIDDEN error for anonymous callers.
+    /// Phone number. Personal data: null with a FORBIDDEN error for all but admin keys.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(personal(ctx, &self.0.phone)?)
     }

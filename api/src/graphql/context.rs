@@ -1,18 +1,13 @@
 //! What resolvers reach in the request context: the database, the request's loaders, the page
-//! limits and the viewer.
+//! limits and the principal asking.
 
 use async_graphql::Context;
 
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Database;
 use crate::store::loaders::Loaders;
 use crate::store::page::PageLimits;
-
-/// Who is asking. Only anonymous callers exist until API keys arrive; they never see personal data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Viewer {
-    Anonymous,
-}
 
 fn data<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> ApiResult<&'a T> {
     ctx.data::<T>().map_err(|_| {
@@ -36,8 +31,8 @@ pub fn limits(ctx: &Context<'_>) -> ApiResult<PageLimits> {
     data::<PageLimits>(ctx).copied()
 }
 
-pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    ctx.data_opt::<Viewer>()
-        .copied()
-        .unwrap_or(Viewer::Anonymous)
+/// Who is asking; a request without one is anonymous.
+pub fn principal<'a>(ctx: &'a Context<'_>) -> &'a Principal {
+    const ANONYMOUS: &Principal = &Principal::Anonymous;
+    ctx.data_opt::<Principal>().unwrap_or(ANONYMOUS)
 }

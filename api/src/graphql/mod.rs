@@ -102,7 +102,7 @@ fn type_registry() -> Registry {
     registry
 }
 
-/// The API, serving `db` with the given limits. Loaders, the viewer and the client are added
+/// The API, serving `db` with the given limits. Loaders, the principal and the client are added
 /// per request.
 pub fn build(db: Database, pages: PageLimits, documents: DocumentLimits) -> Api {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)

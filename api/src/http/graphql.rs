@@ -18,7 +18,6 @@ use super::response::{
     Body, MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
 };
 use crate::error::{code, request_error as graphql_error};
-use crate::graphql::context::Viewer;
 use crate::store::loaders::{Batches, Loaders};
 
 /// True when the document's selected operation (or any, without a name) is a mutation.
@@ -42,7 +41,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 /// Runs one GraphQL request for `caller`, within the request timeout, and records its metrics.
 async fn run_one(
     state: &AppState,
-    caller: &crate::store::rate_limits::Client,
+    caller: &client::Caller,
     request: async_graphql::Request,
 ) -> Response {
     let has_persisted_hash = request.extensions.contains_key("persistedQuery");
@@ -55,7 +54,7 @@ async fn run_one(
     let batches = Batches::default();
     let request = request
         .data(Loaders::new(&state.db, &batches, state.loader_delay))
-        .data(Viewer::Anonymous);
+        .data(caller.principal.clone());
     let operation = state
         .operation_labels
         .label(request.operation_name.as_deref());
@@ -71,7 +70,7 @@ async fn run_one(
         // A request waiting on a database that goes away is answered as soon as the health
         // monitor notices, not when the pool gives up.
         tokio::select! {
-            response = batches.drive(state.api.execute(request, caller)) => response,
+            response = batches.drive(state.api.execute(request, &caller.client)) => response,
             () = state.health.went_down() => unavailable(),
         }
     };
@@ -99,7 +98,7 @@ async fn run_one(
 async fn execute(
     state: &AppState,
     media: MediaType,
-    caller: &crate::store::rate_limits::Client,
+    caller: &client::Caller,
     batch: BatchRequest,
 ) -> axum::response::Response {
     match batch {
@@ -142,10 +141,7 @@ async fn execute(
 }
 
 /// The caller of `request`, unless it sent an unknown API key.
-fn caller_of(
-    state: &AppState,
-    request: &Request,
-) -> Result<crate::store::rate_limits::Client, client::UnknownApiKey> {
+fn caller_of(state: &AppState, request: &Request) -> Result<client::Caller, client::UnknownApiKey> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

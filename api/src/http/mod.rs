@@ -40,7 +40,7 @@ pub struct AppState {
     /// Every SQL statement run, for the metrics.
     pub statements: StatementCounter,
     /// Known API keys, to tell callers apart for rate limits.
-    pub api_keys: client::ApiKeys,
+    pub api_keys: crate::auth::keys::ApiKeys,
     /// Take the caller's address from `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
     /// Most operations in one batched request.

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real server over HTTP, on SQLite and (with
 //! `TEST_DATABASE_URL`) PostgreSQL.
 
+mod access;
 mod analytics;
 mod busy;
 mod cli;
