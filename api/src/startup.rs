@@ -143,6 +143,7 @@ impl Application {
             admission: admission.clone(),
             health,
             production: settings.production,
+            published_sdl: (!settings.production).then(|| graphql::sdl().into()),
         };
         let router = http::router(
             state,

@@ -51,6 +51,8 @@ pub struct AppState {
     pub health: crate::store::database::DatabaseHealth,
     /// Production mode: no introspection, so no explorer and no published SDL.
     pub production: bool,
+    /// The SDL served at `/schema.graphql`, rendered once at start; none in production mode.
+    pub published_sdl: Option<std::sync::Arc<str>>,
 }
 
 /// All routes of the server; request bodies over `max_body_bytes` get 413, and browsers may

@@ -113,16 +113,16 @@ pub fn explorer(production: bool) -> Response {
 
 /// `GET /schema.graphql`: the SDL, or 404 in production mode.
 pub async fn schema(State(state): State<AppState>) -> Response {
-    if state.production {
-        return (
+    match &state.published_sdl {
+        Some(sdl) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            sdl.to_string(),
+        )
+            .into_response(),
+        None => (
             StatusCode::NOT_FOUND,
             "the schema is not published in production mode",
         )
-            .into_response();
+            .into_response(),
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        crate::graphql::sdl(),
-    )
-        .into_response()
 }
