@@ -25,6 +25,8 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const DOCUMENT_NOT_TRUSTED: &str = "DOCUMENT_NOT_TRUSTED";
+    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
 }
 
 /// An error about the request as a whole (no field path), with its code.

@@ -19,5 +19,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod seed;
+pub mod service;
 pub mod startup;
 pub mod store;

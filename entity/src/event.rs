@@ -26,6 +26,10 @@ pub struct Model {
     pub online_platform: Option<String>,
     pub registration_deadline: Option<Date>,
     pub position: i32,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,10 @@ pub struct Model {
     /// ISO 4217 currency code.
     pub currency: String,
     pub position: i32,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

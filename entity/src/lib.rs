@@ -2,6 +2,7 @@
 //! them. No GraphQL and no HTTP here: the API crate maps these into its own types, so a column
 //! change is always an explicit API change.
 
+pub mod audit_entry;
 pub mod contact;
 pub mod enums;
 pub mod event;
@@ -9,6 +10,7 @@ pub mod funder;
 pub mod funding_line;
 pub mod funding_line_rollup;
 pub mod funding_line_year;
+pub mod idempotency_key;
 pub mod localized_text;
 pub mod organisation;
 pub mod organisation_identifier;

@@ -19,6 +19,10 @@ pub struct Model {
     /// The place (usually a municipality) the organisation is based in.
     pub place_id: Option<i32>,
     pub search_text: String,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,10 @@ pub struct Model {
     pub unit: Option<String>,
     /// Where the outcome is located, e.g. the municipality of a resource centre.
     pub place_id: Option<i32>,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

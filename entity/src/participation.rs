@@ -13,6 +13,10 @@ pub struct Model {
     pub role: ParticipationRole,
     /// Order in which the source lists the partners.
     pub position: i32,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

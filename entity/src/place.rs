@@ -18,6 +18,10 @@ pub struct Model {
     pub country_code: String,
     /// Lower-case, diacritic-free names for text matching.
     pub search_text: String,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

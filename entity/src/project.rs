@@ -33,6 +33,10 @@ pub struct Model {
     pub search_text: String,
     /// Calendar year of `start_date`, kept for grouping by year on every database.
     pub start_year: Option<i32>,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,10 @@ pub struct Model {
     /// ISO 639-1 language of the document.
     pub language: String,
     pub description: Option<String>,
+    /// 1 at creation, +1 per change: the optimistic-concurrency token.
+    pub version: i32,
+    /// When the record last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261122_000004_read_indexes;
 mod m20261128_000005_funding_line_rollup;
 mod m20261128_000006_covering_participations;
 mod m20261129_000007_event_end_dates;
+mod m20261129_000008_writes;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_funding_line_rollup::Migration),
             Box::new(m20261128_000006_covering_participations::Migration),
             Box::new(m20261129_000007_event_end_dates::Migration),
+            Box::new(m20261129_000008_writes::Migration),
         ]
     }
 }

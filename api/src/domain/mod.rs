@@ -3,9 +3,12 @@
 //! how a funding line splits over calendar years, exact money, text folding for search, the
 //! instants local event times name, and the shapes of codes. The store and the schema both call these; neither restates them.
 
+pub mod audit;
 pub mod funding;
+pub mod global_id;
 pub mod money;
 pub mod project;
 pub mod text;
 pub mod time;
+pub mod validation;
 pub mod values;

@@ -23,6 +23,17 @@ impl Event {
         ids::encode(RecordType::Event, self.0.id)
     }
 
+    /// 1 when the record was created, one more after each change. Send it back as
+    /// `expectedVersion` to change the record only if nobody changed it since you read it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> super::scalars::DateTime {
+        super::scalars::DateTime(self.0.updated_at.fixed_offset())
+    }
+
     /// What sort of event it is.
     async fn kind(&self) -> EventKind {
         self.0.kind.into()

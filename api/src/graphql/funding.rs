@@ -26,6 +26,17 @@ impl Funder {
         ids::encode(RecordType::Funder, self.0.id)
     }
 
+    /// 1 when the record was created, one more after each change. Send it back as
+    /// `expectedVersion` to change the record only if nobody changed it since you read it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> super::scalars::DateTime {
+        super::scalars::DateTime(self.0.updated_at.fixed_offset())
+    }
+
     /// Stable human-readable key, e.g. `nordic-council-of-ministers`.
     async fn key(&self) -> &str {
         &self.0.key
@@ -116,6 +127,17 @@ impl Programme {
     /// Global ID of the programme.
     pub async fn id(&self) -> ID {
         ids::encode(RecordType::Programme, self.0.id)
+    }
+
+    /// 1 when the record was created, one more after each change. Send it back as
+    /// `expectedVersion` to change the record only if nobody changed it since you read it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> super::scalars::DateTime {
+        super::scalars::DateTime(self.0.updated_at.fixed_offset())
     }
 
     /// Stable human-readable key, e.g. `nordplus-adult`.
@@ -218,6 +240,17 @@ impl FundingLine {
     /// Global ID of the funding line.
     pub async fn id(&self) -> ID {
         ids::encode(RecordType::FundingLine, self.0.id)
+    }
+
+    /// 1 when the record was created, one more after each change. Send it back as
+    /// `expectedVersion` to change the record only if nobody changed it since you read it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> super::scalars::DateTime {
+        super::scalars::DateTime(self.0.updated_at.fixed_offset())
     }
 
     /// Where the money comes from.

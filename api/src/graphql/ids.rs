@@ -2,24 +2,28 @@
 //! checks the type so an organisation's ID can never select a project.
 
 use async_graphql::ID;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::enums::RecordType;
 
+use crate::domain::global_id;
 use crate::error::{ApiError, ApiResult};
 
 /// The global ID of record `id` of type `kind`.
 pub fn encode(kind: RecordType, id: i32) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.as_str())))
+    ID(global_id::encode(kind, id))
 }
 
 /// Type and database id behind a global ID, or `None` when it is not one of ours.
 pub fn decode(id: &str) -> Option<(RecordType, i32)> {
-    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let (kind, number) = text.split_once(':')?;
-    let number: i32 = number.parse().ok().filter(|n| *n > 0)?;
-    Some((RecordType::parse(kind)?, number))
+    global_id::decode(id)
+}
+
+/// The database id a write's relation field names, when `id` is an ID of type `kind`; any other
+/// value becomes 0, which no record has, so the write reports the relation as NOT_FOUND.
+pub fn reference(kind: RecordType, id: &ID) -> i32 {
+    match decode(id) {
+        Some((found, number)) if found == kind => number,
+        _ => 0,
+    }
 }
 
 /// Database id behind a global ID that must be of type `kind`.
@@ -42,6 +46,8 @@ pub fn expect_all(kind: RecordType, ids: &[ID]) -> ApiResult<Vec<i32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     #[test]
     fn an_id_decodes_to_what_it_encodes() {

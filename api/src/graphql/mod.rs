@@ -24,15 +24,14 @@ pub mod project;
 pub mod scalars;
 pub mod source;
 pub mod text;
+pub mod writes;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use async_graphql::SDLExportOptions;
 use async_graphql::registry::Registry;
-use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, OutputType, Request, Response, Schema,
-};
+use async_graphql::{EmptySubscription, MergedObject, OutputType, Request, Response, Schema};
 
 use crate::store::Database;
 use crate::store::page::PageLimits;
@@ -58,7 +57,7 @@ pub struct Query(
 const APQ_CACHE_SIZE: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
 
 /// The executable schema.
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, writes::Mutation, EmptySubscription>;
 
 /// Limits every document is checked against before it runs.
 #[derive(Debug, Clone)]
@@ -84,10 +83,18 @@ pub struct Api {
 }
 
 impl Api {
-    /// Runs one request for `client` under every policy.
-    pub async fn execute(&self, request: Request, client: &Client) -> Response {
+    /// Runs one request for `client` under every policy; mutations only when
+    /// `allow_mutations` (the request came by POST).
+    pub async fn execute(
+        &self,
+        request: Request,
+        client: &Client,
+        allow_mutations: bool,
+    ) -> Response {
         self.policy
-            .run(request, client, |request| self.schema.execute(request))
+            .run(request, client, allow_mutations, |request| {
+                self.schema.execute(request)
+            })
             .await
     }
 }
@@ -96,19 +103,25 @@ impl Api {
 fn type_registry() -> Registry {
     let mut registry = Registry {
         query_type: "Query".to_owned(),
+        mutation_type: Some("Mutation".to_owned()),
         ..Registry::default()
     };
     <Query as OutputType>::create_type_info(&mut registry);
+    <writes::Mutation as OutputType>::create_type_info(&mut registry);
     registry
 }
 
 /// The API, serving `db` with the given limits. Loaders, the principal and the client are added
 /// per request.
 pub fn build(db: Database, pages: PageLimits, documents: DocumentLimits) -> Api {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .data(pages)
-        .limit_directives(documents.max_directives);
+    let mut builder = Schema::build(
+        Query::default(),
+        writes::Mutation::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(pages)
+    .limit_directives(documents.max_directives);
     if documents.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -130,7 +143,11 @@ pub fn build(db: Database, pages: PageLimits, documents: DocumentLimits) -> Api 
 /// The SDL of the schema, as committed in `schema.graphql` and served at `/schema.graphql`;
 /// each custom scalar carries `@specifiedBy` the standard it follows.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().include_specified_by())
+    Schema::build(
+        Query::default(),
+        writes::Mutation::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }

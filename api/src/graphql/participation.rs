@@ -79,6 +79,17 @@ impl Participation {
         ids::encode(RecordType::Participation, self.row.id)
     }
 
+    /// 1 when the record was created, one more after each change. Send it back as
+    /// `expectedVersion` to change the record only if nobody changed it since you read it.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> super::scalars::DateTime {
+        super::scalars::DateTime(self.row.updated_at.fixed_offset())
+    }
+
     /// The organisation's role in the project.
     async fn role(&self) -> ParticipationRole {
         self.row.role.into()

@@ -18,30 +18,14 @@ use super::response::{
     Body, MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
 };
 use crate::error::{code, request_error as graphql_error};
+use crate::service::WriteRequest;
 use crate::store::loaders::{Batches, Loaders};
-
-/// True when the document's selected operation (or any, without a name) is a mutation.
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    match &document.operations {
-        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(operations) => operations.iter().any(|(name, operation)| {
-            operation.node.ty == OperationType::Mutation
-                && request
-                    .operation_name
-                    .as_deref()
-                    .is_none_or(|wanted| wanted == name.as_str())
-        }),
-    }
-}
 
 /// Runs one GraphQL request for `caller`, within the request timeout, and records its metrics.
 async fn run_one(
     state: &AppState,
     caller: &client::Caller,
+    transport: &Transport,
     request: async_graphql::Request,
 ) -> Response {
     let has_persisted_hash = request.extensions.contains_key("persistedQuery");
@@ -54,7 +38,8 @@ async fn run_one(
     let batches = Batches::default();
     let request = request
         .data(Loaders::new(&state.db, &batches, state.loader_delay))
-        .data(caller.principal.clone());
+        .data(caller.principal.clone())
+        .data(transport.write.clone());
     let operation = state
         .operation_labels
         .label(request.operation_name.as_deref());
@@ -70,7 +55,7 @@ async fn run_one(
         // A request waiting on a database that goes away is answered as soon as the health
         // monitor notices, not when the pool gives up.
         tokio::select! {
-            response = batches.drive(state.api.execute(request, &caller.client)) => response,
+            response = batches.drive(state.api.execute(request, &caller.client, transport.allows_mutations)) => response,
             () = state.health.went_down() => unavailable(),
         }
     };
@@ -94,16 +79,43 @@ async fn run_one(
     response
 }
 
+/// How a request arrived: whether it may run mutations (POST), and what its audit entries
+/// record of it.
+#[derive(Debug, Clone, Default)]
+struct Transport {
+    allows_mutations: bool,
+    write: WriteRequest,
+}
+
+impl Transport {
+    fn of(headers: &HeaderMap, allows_mutations: bool) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            allows_mutations,
+            write: WriteRequest {
+                request_id: header("x-request-id"),
+                idempotency_key: header("idempotency-key"),
+            },
+        }
+    }
+}
+
 /// Runs a single request or a batch and answers it.
 async fn execute(
     state: &AppState,
     media: MediaType,
     caller: &client::Caller,
+    transport: &Transport,
     batch: BatchRequest,
 ) -> axum::response::Response {
     match batch {
         BatchRequest::Single(request) => {
-            let mut response = run_one(state, caller, request).await;
+            let mut response = run_one(state, caller, transport, request).await;
             let status = status_of(&response, media);
             let headers = std::mem::take(&mut response.http_headers);
             // A request error produced no data: the graphql-response media type leaves `data`
@@ -123,7 +135,7 @@ async fn execute(
             // One after another: a batch costs its client time, not the server parallelism.
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(run_one(state, caller, request).await);
+                responses.push(run_one(state, caller, transport, request).await);
             }
             let mut headers = HeaderMap::new();
             for response in &mut responses {
@@ -171,8 +183,9 @@ pub async fn graphql_post(
     let Ok(caller) = caller_of(&state, &request) else {
         return unknown_api_key(media);
     };
+    let transport = Transport::of(request.headers(), true);
     match <GraphQLBatchRequest as FromRequest<AppState>>::from_request(request, &state).await {
-        Ok(batch) => execute(&state, media, &caller, batch.into_inner()).await,
+        Ok(batch) => execute(&state, media, &caller, &transport, batch.into_inner()).await,
         Err(rejection) => {
             let message = format!("the request body is not a GraphQL request: {}", rejection.0);
             request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
@@ -200,6 +213,7 @@ pub async fn graphql_get(
     let Ok(caller) = caller_of(&state, &request) else {
         return unknown_api_key(media);
     };
+    let transport = Transport::of(request.headers(), false);
     let request =
         match <GraphQLRequest as FromRequest<AppState>>::from_request(request, &state).await {
             Ok(request) => request.into_inner(),
@@ -208,19 +222,14 @@ pub async fn graphql_get(
                 return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
             }
         };
-    if is_mutation(&request) {
-        let mut response = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            code::BAD_REQUEST,
-            "mutations are only accepted over POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, media, &caller, BatchRequest::Single(request)).await
+    execute(
+        &state,
+        media,
+        &caller,
+        &transport,
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 /// The database cannot be reached: SERVICE_UNAVAILABLE, with no internals.

@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::store::Database;
@@ -76,5 +77,9 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
         ))
         .layer(csrf::cors(cors_origins))
         .layer(TraceLayer::new_for_http())
+        // Every request gets an `x-request-id` (the caller's, or a new UUID), echoed in the
+        // response and recorded with the changes it makes.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }

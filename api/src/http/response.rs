@@ -86,6 +86,8 @@ pub fn status_of(response: &Response, media: MediaType) -> StatusCode {
     let request_failed = failed_before_execution(response);
     if has_code(response, code::RATE_LIMITED) {
         StatusCode::TOO_MANY_REQUESTS
+    } else if has_code(response, code::METHOD_NOT_ALLOWED) {
+        StatusCode::METHOD_NOT_ALLOWED
     } else if has_code(response, code::OVERLOADED) {
         StatusCode::SERVICE_UNAVAILABLE
     } else if request_failed

@@ -200,6 +200,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
     for country in COUNTRIES {
         let country_id = ids.take("places");
         places.push(place::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(country_id),
             key: Set(format!("gen-{tag}-{}", country.to_lowercase())),
             kind: Set(PlaceKind::Country),
@@ -220,6 +222,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             let id = ids.take("places");
             let name = format!("Pašvaldība {country}-{m}");
             places.push(place::ActiveModel {
+                version: Set(1),
+                updated_at: Set(chrono::Utc::now()),
                 id: Set(id),
                 key: Set(format!("gen-{tag}-{}-{m}", country.to_lowercase())),
                 kind: Set(PlaceKind::Municipality),
@@ -242,6 +246,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
     for f in 0..8 {
         let funder_id = ids.take("funders");
         funders.push(funder::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(funder_id),
             key: Set(format!("gen-{tag}-funder-{f}")),
             country_code: Set(Some(COUNTRIES[f * 3].to_owned())),
@@ -258,6 +264,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
         for top in 0..between(&mut rng, 2..=3) {
             let top_id = ids.take("programmes");
             programmes.push(programme::ActiveModel {
+                version: Set(1),
+                updated_at: Set(chrono::Utc::now()),
                 id: Set(top_id),
                 key: Set(format!("gen-{tag}-p{f}-{top}")),
                 funder_id: Set(funder_id),
@@ -274,6 +282,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             for child in 0..between(&mut rng, 2..=4) {
                 let child_id = ids.take("programmes");
                 programmes.push(programme::ActiveModel {
+                    version: Set(1),
+                    updated_at: Set(chrono::Utc::now()),
                     id: Set(child_id),
                     key: Set(format!("gen-{tag}-p{f}-{top}-{child}")),
                     funder_id: Set(funder_id),
@@ -314,6 +324,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
         let country = rng.random_range(0..COUNTRIES.len());
         let name = format!("Organizācija {o}");
         organisations.push(organisation::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(id),
             key: Set(format!("gen-{tag}-org-{o}")),
             kind: Set(kinds[rng.random_range(0..kinds.len())]),
@@ -433,6 +445,8 @@ fn generate_project(
     let topic = TOPICS[rng.random_range(0..TOPICS.len())];
     let title = format!("Projekts {n}: {topic}");
     rows.projects.push(project::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         id: Set(id),
         key: Set(format!("gen-{tag}-{n}")),
         acronym: Set(Some(format!("P{n}"))),
@@ -464,6 +478,8 @@ fn generate_project(
             _ => ParticipationRole::Partner,
         };
         rows.participations.push(participation::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(ids.take("participations")),
             project_id: Set(id),
             organisation_id: Set(organisation_id),
@@ -497,6 +513,8 @@ fn generate_project(
             amount_minor,
             currency: currency.to_owned(),
             position: i32::try_from(position).unwrap_or(0),
+            version: 1,
+            updated_at: chrono::Utc::now(),
         };
         for (year, days, share) in crate::domain::funding::year_shares(amount_minor, start, end) {
             rows.line_years.push(funding_line_year::ActiveModel {
@@ -519,6 +537,8 @@ fn generate_project(
         let counted = kind != OutcomeKind::Deliverable;
         let planned = counted.then(|| rng.random_range(1..200));
         rows.outcomes.push(outcome::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(ids.take("outcomes")),
             project_id: Set(id),
             kind: Set(kind),
@@ -541,6 +561,8 @@ fn generate_project(
     for position in 0..between(rng, options.min_items..=options.max_items) {
         let online = rng.random_bool(0.3);
         rows.events.push(event::ActiveModel {
+            version: Set(1),
+            updated_at: Set(chrono::Utc::now()),
             id: Set(ids.take("events")),
             project_id: Set(id),
             kind: Set(event_kinds[rng.random_range(0..event_kinds.len())]),

@@ -112,6 +112,8 @@ pub struct NewEvent {
 /// Adds an event; returns its id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbErr> {
     let row = event::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         project_id: Set(new.project_id),
         parent_id: Set(new.parent_id),
         kind: Set(new.kind),

@@ -25,6 +25,8 @@ pub struct FunderRow {
     pub organisation_id: Option<i32>,
     pub country_code: Option<String>,
     pub website: Option<String>,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 partial_row!(FunderRow, funder);
@@ -38,6 +40,8 @@ pub struct ProgrammeRow {
     pub funder_id: i32,
     pub parent_id: Option<i32>,
     pub code: Option<String>,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 partial_row!(ProgrammeRow, programme);
@@ -264,6 +268,8 @@ pub struct NewFunder {
 /// Adds a funder; returns its id.
 pub async fn insert_funder(db: &impl ConnectionTrait, new: NewFunder) -> Result<i32, DbErr> {
     let row = funder::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         key: Set(new.key),
         organisation_id: Set(new.organisation_id),
         country_code: Set(new.country_code),
@@ -296,6 +302,8 @@ pub async fn insert_programme(db: &impl ConnectionTrait, new: NewProgramme) -> R
         .map(String::as_str)
         .chain(new.code.as_deref());
     let row = programme::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         key: Set(new.key.clone()),
         funder_id: Set(new.funder_id),
         parent_id: Set(new.parent_id),
@@ -349,6 +357,8 @@ pub struct NewFundingLine {
 /// id.
 pub async fn insert_line(db: &impl ConnectionTrait, new: NewFundingLine) -> Result<i32, DbErr> {
     let line = funding_line::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         project_id: Set(new.project_id),
         kind: Set(new.kind),
         funder_id: Set(new.funder_id),

@@ -12,6 +12,7 @@ use sea_orm::{
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use super::writes::{UnitOfWork, update_versioned};
 use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
@@ -27,6 +28,8 @@ pub struct OrganisationRow {
     pub city: Option<String>,
     pub website: Option<String>,
     pub place_id: Option<i32>,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 partial_row!(OrganisationRow, organisation);
@@ -139,26 +142,33 @@ pub struct NewOrganisation {
     pub identifiers: Vec<(String, String)>,
 }
 
-/// Adds an organisation with its identifiers; returns its id.
-pub async fn insert(db: &impl ConnectionTrait, new: NewOrganisation) -> Result<i32, DbErr> {
+/// The columns of an organisation as `new` describes it (id, version and time of change
+/// left to the write).
+fn columns(new: &NewOrganisation) -> organisation::ActiveModel {
     let searchable = new
         .names
         .iter()
         .map(String::as_str)
         .chain(new.short_name.as_deref());
-    let row = organisation::ActiveModel {
+    organisation::ActiveModel {
         key: Set(new.key.clone()),
         kind: Set(new.kind),
         short_name: Set(new.short_name.clone()),
-        country_code: Set(new.country_code),
-        city: Set(new.city),
-        website: Set(new.website),
+        country_code: Set(new.country_code.clone()),
+        city: Set(new.city.clone()),
+        website: Set(new.website.clone()),
         place_id: Set(new.place_id),
         search_text: Set(search_text(searchable)),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
+}
+
+/// Adds an organisation with its identifiers; returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewOrganisation) -> Result<i32, DbErr> {
+    let mut row = columns(&new);
+    row.version = Set(1);
+    row.updated_at = Set(chrono::Utc::now());
+    let row = row.insert(db).await?;
     for (scheme, value) in new.identifiers {
         organisation_identifier::ActiveModel {
             organisation_id: Set(row.id),
@@ -170,6 +180,16 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewOrganisation) -> Result<i
         .await?;
     }
     Ok(row.id)
+}
+
+/// Writes organisation `id` as `new` describes it, if it is still at `version`.
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewOrganisation,
+) -> Result<bool, DbErr> {
+    update_versioned::<organisation::Entity>(uow, id, version, columns(new)).await
 }
 
 /// A participation to add.
@@ -188,6 +208,8 @@ pub async fn insert_participation(
     new: NewParticipation,
 ) -> Result<i32, DbErr> {
     let row = participation::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         project_id: Set(new.project_id),
         organisation_id: Set(new.organisation_id),
         role: Set(new.role),
@@ -214,6 +236,8 @@ pub struct NewContact {
 /// Adds a contact; returns its id.
 pub async fn insert_contact(db: &impl ConnectionTrait, new: NewContact) -> Result<i32, DbErr> {
     let row = contact::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         project_id: Set(new.project_id),
         organisation_id: Set(new.organisation_id),
         name: Set(new.name),

@@ -104,6 +104,8 @@ pub struct NewOutcome {
 /// Adds an outcome; returns its id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewOutcome) -> Result<i32, DbErr> {
     let row = outcome::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         project_id: Set(new.project_id),
         parent_id: Set(new.parent_id),
         kind: Set(new.kind),

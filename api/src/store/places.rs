@@ -24,6 +24,8 @@ pub struct PlaceRow {
     pub parent_id: Option<i32>,
     pub code: Option<String>,
     pub country_code: String,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 partial_row!(PlaceRow, place);
@@ -108,6 +110,8 @@ pub struct NewPlace {
 /// Adds a place; returns its id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewPlace) -> Result<i32, DbErr> {
     let row = place::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         key: Set(new.key),
         kind: Set(new.kind),
         parent_id: Set(new.parent_id),

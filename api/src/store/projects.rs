@@ -37,6 +37,8 @@ pub struct ProjectRow {
     pub stated_total_currency: Option<String>,
     pub stated_partner_count: Option<i32>,
     pub stated_country_count: Option<i32>,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 partial_row!(ProjectRow, project);
@@ -338,6 +340,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, D
         .map(String::as_str);
     let (stated_total_minor, stated_total_currency) = new.stated_total.clone().unzip();
     let row = project::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         key: Set(new.key.clone()),
         acronym: Set(new.acronym.clone()),
         start_date: Set(new.start.map(|(date, _)| date)),

@@ -3,7 +3,8 @@
 use entity::enums::RecordType;
 use entity::{record_source, source_document};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 
 use crate::error::ApiResult;
@@ -32,6 +33,8 @@ pub struct NewSourceDocument {
 /// Adds a source document; returns its id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewSourceDocument) -> Result<i32, DbErr> {
     let row = source_document::ActiveModel {
+        version: Set(1),
+        updated_at: Set(chrono::Utc::now()),
         file_name: Set(new.file_name),
         title: Set(new.title),
         language: Set(new.language),
@@ -66,4 +69,51 @@ pub async fn cite(db: &impl ConnectionTrait, citations: &[Citation]) -> Result<(
         record_source::Entity::insert_many(rows).exec(db).await?;
     }
     Ok(())
+}
+
+/// Whether record `record_id` cites source document `source_document_id`.
+pub async fn cites(db: &impl ConnectionTrait, citation: Citation) -> Result<bool, DbErr> {
+    Ok(record_source::Entity::find()
+        .filter(record_source::Column::RecordType.eq(citation.record.as_str()))
+        .filter(record_source::Column::RecordId.eq(citation.record_id))
+        .filter(record_source::Column::SourceDocumentId.eq(citation.source_document_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Removes one citation; false when there was none.
+pub async fn uncite(db: &impl ConnectionTrait, citation: Citation) -> Result<bool, DbErr> {
+    let result = record_source::Entity::delete_many()
+        .filter(record_source::Column::RecordType.eq(citation.record.as_str()))
+        .filter(record_source::Column::RecordId.eq(citation.record_id))
+        .filter(record_source::Column::SourceDocumentId.eq(citation.source_document_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Removes every citation these records make.
+pub async fn uncite_all(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    ids: &[i32],
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(CITATIONS_PER_INSERT) {
+        record_source::Entity::delete_many()
+            .filter(record_source::Column::RecordType.eq(record.as_str()))
+            .filter(record_source::Column::RecordId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many citations of source document `id` there are.
+pub async fn citation_count(db: &impl ConnectionTrait, id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    record_source::Entity::find()
+        .filter(record_source::Column::SourceDocumentId.eq(id))
+        .count(db)
+        .await
 }

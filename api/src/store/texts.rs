@@ -3,7 +3,11 @@
 
 use entity::enums::RecordType;
 use entity::localized_text;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::domain::validation::TextDraft;
 
 /// One text of a record in one language.
 pub type TextRow = entity::localized_text::Model;
@@ -43,6 +47,77 @@ pub async fn insert(db: &impl ConnectionTrait, texts: Vec<NewText>) -> Result<()
         .collect();
     for chunk in rows.chunks(TEXTS_PER_INSERT) {
         localized_text::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every text of record `id`.
+pub async fn of_record(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+) -> Result<Vec<TextRow>, DbErr> {
+    localized_text::Entity::find()
+        .filter(localized_text::Column::RecordType.eq(record.as_str()))
+        .filter(localized_text::Column::RecordId.eq(id))
+        .order_by_asc(localized_text::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The texts of `field` among `rows`, as a write gives them.
+pub fn drafts(rows: &[TextRow], field: &str) -> Vec<TextDraft> {
+    rows.iter()
+        .filter(|row| row.field == field && row.position == 0)
+        .map(|row| TextDraft {
+            lang: row.lang.clone(),
+            text: row.text.clone(),
+            is_original: row.is_original,
+        })
+        .collect()
+}
+
+/// Replaces the texts of `field` of record `id` with `texts`.
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+    field: &str,
+    texts: &[TextDraft],
+) -> Result<(), DbErr> {
+    localized_text::Entity::delete_many()
+        .filter(localized_text::Column::RecordType.eq(record.as_str()))
+        .filter(localized_text::Column::RecordId.eq(id))
+        .filter(localized_text::Column::Field.eq(field))
+        .exec(db)
+        .await?;
+    let new = texts
+        .iter()
+        .map(|t| NewText {
+            record,
+            record_id: id,
+            field: field.to_owned(),
+            position: 0,
+            lang: t.lang.clone(),
+            text: t.text.clone(),
+            is_original: t.is_original,
+        })
+        .collect();
+    insert(db, new).await
+}
+
+/// Deletes every text of these records.
+pub async fn delete_of(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    ids: &[i32],
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(TEXTS_PER_INSERT) {
+        localized_text::Entity::delete_many()
+            .filter(localized_text::Column::RecordType.eq(record.as_str()))
+            .filter(localized_text::Column::RecordId.is_in(chunk.iter().copied()))
             .exec(db)
             .await?;
     }

@@ -11,6 +11,9 @@
 //! - Multipliers nest: `projects(first: 50) { nodes { participations { organisation { name } } } }`
 //!   charges `organisation` 50 × 10 times.
 //!
+//! - Each mutation field costs [`MUTATION_COST`]: it writes, with its audit entry, in a
+//!   transaction. Its payload's selection is charged on top.
+//!
 //! Introspection fields (`__schema`, `__type`, `__typename`) cost nothing: they read the schema,
 //! not the database. Fields the schema does not know cost nothing here either; validation
 //! refuses them afterwards.
@@ -19,12 +22,16 @@ use std::collections::HashMap;
 
 use async_graphql::Variables;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field, FragmentDefinition, OperationDefinition,
+    OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, Value};
 
 use crate::store::page::PageLimits;
+
+/// What one mutation field costs before its payload's selection.
+pub const MUTATION_COST: u64 = 10;
 
 /// Items a list without paging is assumed to hold.
 pub const LIST_ESTIMATE: u64 = 10;
@@ -45,12 +52,19 @@ pub fn of_document(
         variables,
         pages,
     };
-    let root = registry.query_type.as_str();
+    let root = |operation: &OperationDefinition| match operation.ty {
+        OperationType::Mutation => registry.mutation_type.as_deref().unwrap_or("Mutation"),
+        OperationType::Subscription => registry
+            .subscription_type
+            .as_deref()
+            .unwrap_or("Subscription"),
+        OperationType::Query => registry.query_type.as_str(),
+    };
     match &document.operations {
         DocumentOperations::Single(operation) => HashMap::from([(
             None,
             walker.selection_set(
-                root,
+                root(&operation.node),
                 &operation.node.selection_set.node,
                 1,
                 None,
@@ -61,7 +75,7 @@ pub fn of_document(
             .iter()
             .map(|(name, operation)| {
                 let cost = walker.selection_set(
-                    root,
+                    root(&operation.node),
                     &operation.node.selection_set.node,
                     1,
                     None,
@@ -194,7 +208,12 @@ impl<'a> Walker<'a> {
             inherited,
             fragment_path,
         );
-        times.saturating_add(children)
+        let own = if self.registry.mutation_type.as_deref() == Some(parent) {
+            MUTATION_COST
+        } else {
+            1
+        };
+        times.saturating_mul(own).saturating_add(children)
     }
 
     /// The page a connection field asks for.

@@ -12,6 +12,7 @@ pub mod metering;
 pub mod persisted_queries;
 pub mod trusted_documents;
 
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::registry::Registry;
 use async_graphql::{Request, Response};
 
@@ -42,8 +43,16 @@ pub struct RequestPolicy {
 
 impl RequestPolicy {
     /// Runs `request` through every policy and then `execute`; a refused request gets its
-    /// error response instead. Answers that got as far as metering report their cost.
-    pub async fn run<F, Fut>(&self, mut request: Request, client: &Client, execute: F) -> Response
+    /// error response instead. Answers that got as far as metering report their cost. Without
+    /// `allow_mutations` (a GET request), a document whose selected operation is a mutation is
+    /// refused, whether it came as text or as a persisted hash.
+    pub async fn run<F, Fut>(
+        &self,
+        mut request: Request,
+        client: &Client,
+        allow_mutations: bool,
+        execute: F,
+    ) -> Response
     where
         F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Response>,
@@ -69,6 +78,17 @@ impl RequestPolicy {
             Ok(document) => document,
             Err(error) => return Response::from_errors(vec![error]),
         };
+        if !allow_mutations && selects_mutation(document, operation_name.as_deref()) {
+            let mut response = Response::from_errors(vec![crate::error::request_error(
+                crate::error::code::METHOD_NOT_ALLOWED,
+                "mutations are only accepted over POST",
+            )]);
+            response.http_headers.insert(
+                axum::http::header::ALLOW,
+                axum::http::HeaderValue::from_static("POST"),
+            );
+            return response;
+        }
         if let Err(error) = self.shape.check(document) {
             return Response::from_errors(vec![error]);
         }
@@ -97,5 +117,17 @@ impl RequestPolicy {
         );
         charge.report(&mut response);
         response
+    }
+}
+
+/// True when the operation `document` runs (the named one, or any when no name is given) is a
+/// mutation.
+fn selects_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    match &document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => operations.iter().any(|(name, operation)| {
+            operation.node.ty == OperationType::Mutation
+                && operation_name.is_none_or(|wanted| wanted == name.as_str())
+        }),
     }
 }

@@ -1,0 +1,165 @@
+//! Creating, updating and deleting organisations.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use entity::enums::RecordType;
+
+use super::{DeleteInput, LocalizedTextInput, author, change, outcome, payloads, texts};
+use crate::graphql::context::{db, loaders};
+use crate::graphql::enums::OrganisationKind;
+use crate::graphql::ids;
+use crate::graphql::nodes::Organisation;
+use crate::graphql::scalars::CountryCode;
+use crate::service;
+use crate::service::organisations::{OrganisationDraft, OrganisationPatch, Organisations};
+
+/// A new organisation.
+#[derive(InputObject)]
+pub struct CreateOrganisationInput {
+    /// Stable key: lower-case letters, digits, `-`, `_` and `.`, unique among organisations.
+    pub key: String,
+    /// What sort of body it is.
+    pub kind: OrganisationKind,
+    /// Its names; exactly one is the original (the name in its own language).
+    pub name: Vec<LocalizedTextInput>,
+    /// Short name or abbreviation.
+    pub short_name: Option<String>,
+    /// The country it is based in.
+    pub country: CountryCode,
+    /// City or municipality, as written by the source.
+    pub city: Option<String>,
+    /// Web site, http or https.
+    pub website: Option<String>,
+    /// The place it is based in.
+    pub place: Option<ID>,
+    /// Echoed in the payload, for clients that match answers to requests.
+    pub client_mutation_id: Option<String>,
+}
+
+/// Changes to an organisation: a field left out stays as it is; `null` clears it where it may
+/// be cleared.
+#[derive(InputObject, Default)]
+pub struct OrganisationPatchInput {
+    pub key: MaybeUndefined<String>,
+    pub kind: MaybeUndefined<OrganisationKind>,
+    pub name: MaybeUndefined<Vec<LocalizedTextInput>>,
+    pub short_name: MaybeUndefined<String>,
+    pub country: MaybeUndefined<CountryCode>,
+    pub city: MaybeUndefined<String>,
+    pub website: MaybeUndefined<String>,
+    pub place: MaybeUndefined<ID>,
+}
+
+/// An update of an organisation.
+#[derive(InputObject)]
+pub struct UpdateOrganisationInput {
+    /// The organisation to change.
+    pub id: ID,
+    /// Change only if the organisation is still at this version (from its `version` field).
+    pub expected_version: Option<i32>,
+    /// What to change.
+    pub patch: OrganisationPatchInput,
+    /// Echoed in the payload, for clients that match answers to requests.
+    pub client_mutation_id: Option<String>,
+}
+
+payloads!(
+    Organisation,
+    organisation,
+    CreateOrganisationPayload,
+    UpdateOrganisationPayload,
+    DeleteOrganisationPayload,
+    "an organisation"
+);
+
+async fn load(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Organisation>> {
+    Ok(match id {
+        Some(id) => loaders(ctx)?
+            .organisations
+            .load_one(id)
+            .await?
+            .map(Organisation::from),
+        None => None,
+    })
+}
+
+#[derive(Default)]
+pub struct OrganisationMutation;
+
+#[Object]
+impl OrganisationMutation {
+    /// Adds an organisation. Needs an editor or admin key.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> Result<CreateOrganisationPayload> {
+        let author = author(ctx)?;
+        let draft = OrganisationDraft {
+            key: input.key,
+            kind: input.kind.into(),
+            short_name: input.short_name,
+            country: input.country.0,
+            city: input.city,
+            website: input.website,
+            place: input.place.map(|id| ids::reference(RecordType::Place, &id)),
+            name: texts(input.name),
+        };
+        let result = service::create::<Organisations>(db(ctx)?, &author, draft).await;
+        let (id, user_errors) = outcome(result)?;
+        Ok(CreateOrganisationPayload {
+            organisation: load(ctx, id).await?,
+            user_errors,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Changes an organisation. Needs an editor or admin key.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganisationInput,
+    ) -> Result<UpdateOrganisationPayload> {
+        let author = author(ctx)?;
+        let p = input.patch;
+        let patch = OrganisationPatch {
+            key: change(p.key, |v| v),
+            kind: change(p.kind, Into::into),
+            short_name: change(p.short_name, |v| v),
+            country: change(p.country, |v| v.0),
+            city: change(p.city, |v| v),
+            website: change(p.website, |v| v),
+            place: change(p.place, |id| ids::reference(RecordType::Place, &id)),
+            name: change(p.name, texts),
+        };
+        let id = ids::reference(RecordType::Organisation, &input.id);
+        let result =
+            service::update::<Organisations>(db(ctx)?, &author, id, input.expected_version, patch)
+                .await;
+        let (id, user_errors) = outcome(result)?;
+        Ok(UpdateOrganisationPayload {
+            organisation: load(ctx, id).await?,
+            user_errors,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Deletes an organisation with its names and source links. Refused with IN_USE while it
+    /// takes part in a project, is a funder's organisation or has contacts. Needs an editor
+    /// or admin key.
+    async fn delete_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteInput,
+    ) -> Result<DeleteOrganisationPayload> {
+        let author = author(ctx)?;
+        let id = ids::reference(RecordType::Organisation, &input.id);
+        let result =
+            service::delete::<Organisations>(db(ctx)?, &author, id, input.expected_version).await;
+        let (deleted, user_errors) = outcome(result)?;
+        Ok(DeleteOrganisationPayload {
+            deleted_id: deleted.map(|()| input.id),
+            user_errors,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+}

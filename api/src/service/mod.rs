@@ -1,0 +1,349 @@
+//! What a request does, apart from how it arrived: writes are authorized, validated in full,
+//! then stored with their derived data and their audit entry in one transaction. Mutations go
+//! through here, and nowhere else writes records.
+//!
+//! Every record type implements [`Record`]; [`create`], [`update`] and [`delete`] are the one
+//! write path for all of them: authorize, lock, check the version, validate everything, write,
+//! audit, commit.
+
+pub mod organisations;
+
+use std::future::Future;
+
+use entity::enums::RecordType;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+
+use crate::auth::{Principal, Role};
+use crate::domain::audit::{self, Snapshot};
+use crate::domain::validation::{Code, FieldPath, Violation, Violations};
+use crate::error::ApiError;
+use crate::store::writes::{
+    self, Author, Operation, UnitOfWork, Versioned, delete_versioned, find_for_update,
+};
+
+/// Why a write wrote nothing.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The input broke rules; each violation names its field. The payload lists them.
+    Rejected(Vec<Violation>),
+    /// The caller may not write, or the server failed; a GraphQL error with its code.
+    Failed(ApiError),
+}
+
+impl From<ApiError> for WriteError {
+    fn from(error: ApiError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl From<DbErr> for WriteError {
+    /// A constraint the database enforced (a write racing this one, say) is the caller's
+    /// conflict, not a server failure.
+    fn from(error: DbErr) -> Self {
+        if writes::is_constraint_violation(&error) {
+            tracing::info!(%error, "a database constraint refused a write");
+            Self::Rejected(vec![Violation::new(
+                &FieldPath::input(),
+                Code::Conflict,
+                "the change conflicts with the data as it now stands (a concurrent change may have made it invalid); read again and retry",
+            )])
+        } else {
+            Self::Failed(ApiError::from(error))
+        }
+    }
+}
+
+impl From<Vec<Violation>> for WriteError {
+    fn from(violations: Vec<Violation>) -> Self {
+        Self::Rejected(violations)
+    }
+}
+
+pub type WriteResult<T> = Result<T, WriteError>;
+
+/// The author of a write by `principal`: editors and admins may write; anyone else is refused
+/// with FORBIDDEN before anything is read.
+pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Author, ApiError> {
+    match principal {
+        Principal::Key { name, role } if *role >= Role::Editor => Ok(Author {
+            actor: name.clone(),
+            role: role.to_string(),
+            request_id: request.request_id.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+        }),
+        _ => Err(ApiError::Forbidden(
+            "writing needs an API key with the editor or admin role",
+        )),
+    }
+}
+
+/// What the transport knows about a write request, for its audit entry.
+#[derive(Debug, Clone, Default)]
+pub struct WriteRequest {
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// A field of an update's patch: left out (keep), `null` (clear) or a value (set).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    /// The new value of an optional field.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Self::Keep => current,
+            Self::Clear => None,
+            Self::Set(value) => Some(value),
+        }
+    }
+
+    /// The new value of a field that cannot be cleared: clearing it is a REQUIRED violation
+    /// and keeps the current value.
+    pub fn apply_required(self, current: T, field: &FieldPath, violations: &mut Violations) -> T {
+        match self {
+            Self::Keep => current,
+            Self::Set(value) => value,
+            Self::Clear => {
+                violations.add(field, Code::Required, "cannot be cleared");
+                current
+            }
+        }
+    }
+}
+
+/// A record type the write path handles.
+pub trait Record: Sized + Send + Sync {
+    /// Its GraphQL type.
+    const TYPE: RecordType;
+    /// Its table.
+    type Entity: Versioned<Model: Send + Sync> + Send + Sync;
+    /// Every field of the record as a write gives it (relations as database ids).
+    type Draft: Clone + Send + Sync;
+    /// The fields an update changes.
+    type Patch: Send;
+    /// Fields whose values the audit log hides.
+    const REDACTED: &'static [&'static str] = &[];
+
+    /// The stored record as a draft, with its texts.
+    fn draft_of(
+        db: &DatabaseTransaction,
+        row: &<Self::Entity as sea_orm::EntityTrait>::Model,
+    ) -> impl Future<Output = Result<Self::Draft, DbErr>> + Send;
+
+    /// The version of a stored record.
+    fn version_of(row: &<Self::Entity as sea_orm::EntityTrait>::Model) -> i32;
+
+    /// `current` with `patch` applied; a field that may not be cleared stays and is reported.
+    fn apply(
+        current: Self::Draft,
+        patch: Self::Patch,
+        at: &FieldPath,
+        violations: &mut Violations,
+    ) -> Self::Draft;
+
+    /// Every rule the draft must keep, the ones that read the database included. `id` is the
+    /// record's own when it is an update. Violations are reported under `at`.
+    fn validate(
+        db: &DatabaseTransaction,
+        draft: &Self::Draft,
+        id: Option<i32>,
+        at: &FieldPath,
+        violations: &mut Violations,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+
+    /// Inserts the record with its texts and derived data; returns its id.
+    fn insert(
+        uow: &UnitOfWork<'_>,
+        draft: &Self::Draft,
+    ) -> impl Future<Output = Result<i32, DbErr>> + Send;
+
+    /// Writes `after` over `before` if the record is still at `version`, with its derived
+    /// data. False when another write got there first.
+    fn write(
+        uow: &UnitOfWork<'_>,
+        id: i32,
+        version: i32,
+        before: &Self::Draft,
+        after: &Self::Draft,
+    ) -> impl Future<Output = Result<bool, DbErr>> + Send;
+
+    /// What other records depend on this one and keep it from being deleted, described for
+    /// the IN_USE message; empty when it may go.
+    fn dependants(
+        db: &DatabaseTransaction,
+        id: i32,
+    ) -> impl Future<Output = Result<Vec<String>, DbErr>> + Send;
+
+    /// Removes what the record owns (its texts, citations, derived rows and owned records)
+    /// before the record itself goes.
+    fn remove_owned(
+        uow: &UnitOfWork<'_>,
+        id: i32,
+        draft: &Self::Draft,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+
+    /// The record's fields by GraphQL name, for the audit log.
+    fn snapshot(draft: &Self::Draft) -> Snapshot;
+}
+
+/// Creates a record; returns its id.
+pub async fn create<R: Record>(
+    db: &DatabaseConnection,
+    author: &Author,
+    draft: R::Draft,
+) -> WriteResult<i32> {
+    let uow = UnitOfWork::begin(db, author).await?;
+    let mut violations = Violations::default();
+    let at = FieldPath::input();
+    R::validate(uow.db(), &draft, None, &at, &mut violations).await?;
+    violations.finish()?;
+    let id = R::insert(&uow, &draft).await?;
+    let changes = audit::changes(None, Some(&R::snapshot(&draft)), R::REDACTED);
+    uow.audit(Operation::Create, R::TYPE, id, 1, &changes)
+        .await?;
+    uow.commit().await?;
+    Ok(id)
+}
+
+/// Record `id` locked for the rest of the unit, and its version, or the violation that stops
+/// the write: no such record, or not at the expected version.
+async fn current<R: Record>(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    expected_version: Option<i32>,
+) -> WriteResult<(<R::Entity as sea_orm::EntityTrait>::Model, i32)> {
+    let input = FieldPath::input();
+    let Some(row) = find_for_update::<R::Entity>(uow, id).await? else {
+        return Err(WriteError::Rejected(vec![not_found(
+            &input.at("id"),
+            R::TYPE,
+        )]));
+    };
+    let version = R::version_of(&row);
+    if let Some(expected) = expected_version
+        && expected != version
+    {
+        return Err(WriteError::Rejected(vec![stale(
+            &input.at("expectedVersion"),
+            R::TYPE,
+            expected,
+            version,
+        )]));
+    }
+    Ok((row, version))
+}
+
+fn not_found(field: &FieldPath, record: RecordType) -> Violation {
+    Violation::new(
+        field,
+        Code::NotFound,
+        format!("no {} has this ID", record.as_str()),
+    )
+}
+
+fn stale(field: &FieldPath, record: RecordType, expected: i32, current: i32) -> Violation {
+    Violation::new(
+        field,
+        Code::StaleObject,
+        format!(
+            "the {} is at version {current}, not {expected}: it changed since you read it; read it again and retry",
+            record.as_str()
+        ),
+    )
+}
+
+/// Updates record `id` with `patch`; returns its id.
+pub async fn update<R: Record>(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: Option<i32>,
+    patch: R::Patch,
+) -> WriteResult<i32> {
+    let uow = UnitOfWork::begin(db, author).await?;
+    let (row, version) = current::<R>(&uow, id, expected_version).await?;
+    let before = R::draft_of(uow.db(), &row).await?;
+    let at = FieldPath::input().at("patch");
+    let mut violations = Violations::default();
+    let after = R::apply(before.clone(), patch, &at, &mut violations);
+    R::validate(uow.db(), &after, Some(id), &at, &mut violations).await?;
+    violations.finish()?;
+    let changes = audit::changes(
+        Some(&R::snapshot(&before)),
+        Some(&R::snapshot(&after)),
+        R::REDACTED,
+    );
+    if changes.is_empty() {
+        // Nothing to change: no new version, no audit entry.
+        return Ok(id);
+    }
+    if !R::write(&uow, id, version, &before, &after).await? {
+        return Err(WriteError::Rejected(vec![stale(
+            &FieldPath::input().at("expectedVersion"),
+            R::TYPE,
+            version,
+            version + 1,
+        )]));
+    }
+    uow.audit(Operation::Update, R::TYPE, id, version + 1, &changes)
+        .await?;
+    uow.commit().await?;
+    Ok(id)
+}
+
+/// Deletes record `id` with what it owns, unless other records depend on it.
+pub async fn delete<R: Record>(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: Option<i32>,
+) -> WriteResult<()> {
+    let uow = UnitOfWork::begin(db, author).await?;
+    let (row, version) = current::<R>(&uow, id, expected_version).await?;
+    let dependants = R::dependants(uow.db(), id).await?;
+    if !dependants.is_empty() {
+        return Err(WriteError::Rejected(vec![Violation::new(
+            &FieldPath::input().at("id"),
+            Code::InUse,
+            format!(
+                "the {} is in use by {}; change or delete those first",
+                R::TYPE.as_str(),
+                dependants.join(", ")
+            ),
+        )]));
+    }
+    let draft = R::draft_of(uow.db(), &row).await?;
+    R::remove_owned(&uow, id, &draft).await?;
+    if !delete_versioned::<R::Entity>(&uow, id, version).await? {
+        return Err(WriteError::Rejected(vec![stale(
+            &FieldPath::input().at("expectedVersion"),
+            R::TYPE,
+            version,
+            version + 1,
+        )]));
+    }
+    let changes = audit::changes(Some(&R::snapshot(&draft)), None, R::REDACTED);
+    uow.audit(Operation::Delete, R::TYPE, id, version, &changes)
+        .await?;
+    uow.commit().await?;
+    Ok(())
+}
+
+/// The global ID of a related record, as the audit log shows relations.
+pub(crate) fn global_id(kind: RecordType, id: i32) -> String {
+    crate::domain::global_id::encode(kind, id)
+}
+
+/// A localized field as the audit log shows it.
+pub(crate) fn texts_json(texts: &[crate::domain::validation::TextDraft]) -> serde_json::Value {
+    texts
+        .iter()
+        .map(|t| serde_json::json!({ "lang": t.lang, "text": t.text, "isOriginal": t.is_original }))
+        .collect()
+}

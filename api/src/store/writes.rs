@@ -1,0 +1,260 @@
+//! The write side of the store: a unit of work (one transaction, stamped with one time, that
+//! carries the audit entries of what it changed), updates and deletes that apply only to the
+//! version the writer read, and the replacing of a record's texts and citations.
+
+use chrono::{DateTime, Utc};
+use entity::audit_entry;
+use entity::enums::RecordType;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::domain::audit::FieldChange;
+
+/// Who writes, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// The API key's name.
+    pub actor: String,
+    /// The key's role.
+    pub role: String,
+    /// The request's `x-request-id`.
+    pub request_id: Option<String>,
+    /// The request's `Idempotency-Key`, when it sent one.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a change did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Update => "UPDATE",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// One transaction of writes by one author. Dropped without [`UnitOfWork::commit`], it rolls
+/// back and leaves nothing behind.
+pub struct UnitOfWork<'a> {
+    txn: DatabaseTransaction,
+    author: &'a Author,
+    at: DateTime<Utc>,
+}
+
+impl<'a> UnitOfWork<'a> {
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so two writers
+    /// queue (up to the busy timeout) instead of the second failing when it first writes.
+    pub async fn begin(db: &DatabaseConnection, author: &'a Author) -> Result<Self, DbErr> {
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        Ok(Self {
+            txn,
+            author,
+            at: Utc::now(),
+        })
+    }
+
+    /// The transaction, for statements.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The time every row this unit writes is stamped with.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    /// Serializes writers of one kind of tree (programmes, places, outcomes) on PostgreSQL, so
+    /// two concurrent moves cannot make a cycle each check alone would miss. SQLite writers are
+    /// serialized already.
+    pub async fn lock_tree(&self, record: RecordType) -> Result<(), DbErr> {
+        if self.backend() == DbBackend::Postgres {
+            let key = 7_001
+                + RecordType::ALL
+                    .iter()
+                    .position(|r| *r == record)
+                    .unwrap_or(0);
+            self.txn
+                .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records one change in the audit log.
+    pub async fn audit(
+        &self,
+        operation: Operation,
+        record: RecordType,
+        record_id: i32,
+        version: i32,
+        changes: &[FieldChange],
+    ) -> Result<(), DbErr> {
+        audit_entry::ActiveModel {
+            at: Set(self.at),
+            actor: Set(self.author.actor.clone()),
+            role: Set(self.author.role.clone()),
+            operation: Set(operation.as_str().to_owned()),
+            record_type: Set(record.as_str().to_owned()),
+            record_id: Set(record_id),
+            version: Set(version),
+            changes: Set(serde_json::to_string(changes).unwrap_or_else(|_| "[]".to_owned())),
+            request_id: Set(self.author.request_id.clone()),
+            idempotency_key: Set(self.author.idempotency_key.clone()),
+            ..Default::default()
+        }
+        .insert(&self.txn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+/// A table of records with an id, a version and a time of last change.
+pub trait Versioned: EntityTrait<Model: Send + Sync> {
+    fn id_column() -> Self::Column;
+    fn version_column() -> Self::Column;
+    fn updated_at_column() -> Self::Column;
+}
+
+macro_rules! versioned {
+    ($($module:ident),+ $(,)?) => {$(
+        impl Versioned for entity::$module::Entity {
+            fn id_column() -> Self::Column {
+                entity::$module::Column::Id
+            }
+            fn version_column() -> Self::Column {
+                entity::$module::Column::Version
+            }
+            fn updated_at_column() -> Self::Column {
+                entity::$module::Column::UpdatedAt
+            }
+        }
+    )+};
+}
+
+versioned!(
+    source_document,
+    place,
+    organisation,
+    funder,
+    programme,
+    project,
+    participation,
+    funding_line,
+    outcome,
+    event,
+    contact,
+);
+
+/// Record `id`, locked against other writers until the unit ends (PostgreSQL; SQLite writers
+/// are serialized already).
+pub async fn find_for_update<E: Versioned>(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+) -> Result<Option<E::Model>, DbErr> {
+    let mut select = E::find().filter(E::id_column().eq(id));
+    if uow.backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one(uow.db()).await
+}
+
+/// Writes the columns set in `changes` to record `id` if it is still at `version`, and moves
+/// it to the next version. False when it is not at that version any more.
+pub async fn update_versioned<E: Versioned>(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    changes: E::ActiveModel,
+) -> Result<bool, DbErr> {
+    let result = E::update_many()
+        .set(changes)
+        .col_expr(E::version_column(), Expr::col(E::version_column()).add(1))
+        .col_expr(E::updated_at_column(), Expr::value(uow.at()))
+        .filter(E::id_column().eq(id))
+        .filter(E::version_column().eq(version))
+        .exec(uow.db())
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes record `id` if it is still at `version`. False when it is not.
+pub async fn delete_versioned<E: Versioned>(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+) -> Result<bool, DbErr> {
+    let result = E::delete_many()
+        .filter(E::id_column().eq(id))
+        .filter(E::version_column().eq(version))
+        .exec(uow.db())
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Whether a constraint the database enforces refused a statement (a unique key, a foreign
+/// key, a CHECK or NOT NULL), rather than the statement failing for another reason.
+pub fn is_constraint_violation(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::error::ErrorKind;
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            match cause.as_ref() {
+                sea_orm::sqlx::Error::Database(database) => matches!(
+                    database.kind(),
+                    ErrorKind::UniqueViolation
+                        | ErrorKind::ForeignKeyViolation
+                        | ErrorKind::CheckViolation
+                        | ErrorKind::NotNullViolation
+                ),
+                _ => false,
+            }
+        }
+        _ => error.sql_err().is_some(),
+    }
+}
+
+/// Whether record `id` exists.
+pub async fn exists<E: Versioned>(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(E::find().filter(E::id_column().eq(id)).count(db).await? > 0)
+}
+
+/// How many records of `E` have `value` in `column` (other than record `except`).
+pub async fn count_with<E: Versioned>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    value: impl Into<sea_orm::Value>,
+    except: Option<i32>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let mut select = E::find().filter(column.eq(value));
+    if let Some(id) = except {
+        select = select.filter(E::id_column().ne(id));
+    }
+    select.count(db).await
+}
