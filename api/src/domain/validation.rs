@@ -16,6 +16,8 @@ use super::money;
 pub const MAX_KEY: usize = 100;
 /// Longest name, short name, city, role, unit or code.
 pub const MAX_SHORT_TEXT: usize = 300;
+/// Longest title.
+pub const MAX_TITLE: usize = 1_000;
 /// Longest localized text (a title, a summary, a description).
 pub const MAX_LONG_TEXT: usize = 20_000;
 /// Longest web address.

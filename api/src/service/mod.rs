@@ -6,7 +6,10 @@
 //! write path for all of them: authorize, lock, check the version, validate everything, write,
 //! audit, commit.
 
+pub mod funding;
 pub mod organisations;
+pub mod participations;
+pub mod projects;
 
 use std::future::Future;
 
@@ -346,4 +349,12 @@ pub(crate) fn texts_json(texts: &[crate::domain::validation::TextDraft]) -> serd
         .iter()
         .map(|t| serde_json::json!({ "lang": t.lang, "text": t.text, "isOriginal": t.is_original }))
         .collect()
+}
+
+/// An amount as the audit log shows it: exact, with the two decimals the store keeps.
+pub(crate) fn money_json(money: &projects::MoneyDraft) -> serde_json::Value {
+    let amount = crate::domain::money::to_minor_units(money.amount)
+        .map(crate::domain::money::from_minor_units)
+        .unwrap_or(money.amount);
+    serde_json::json!({ "amount": amount.to_string(), "currency": money.currency })
 }

@@ -211,3 +211,181 @@ pub fn shares_of(
         )
         .collect()
 }
+
+/// What one project's funding lines add to each row of the rollup: sums per funder,
+/// programme, kind, currency and start year. Read before and after a write; the difference is
+/// what the write changes in the rollup.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Contribution {
+    pub funder_id: Option<i32>,
+    pub programme_id: Option<i32>,
+    pub kind: String,
+    pub currency: String,
+    pub start_year: Option<i32>,
+    pub amount_minor: i64,
+    pub line_count: i64,
+}
+
+impl Contribution {
+    fn key(&self) -> (Option<i32>, Option<i32>, &str, &str, Option<i32>) {
+        (
+            self.funder_id,
+            self.programme_id,
+            &self.kind,
+            &self.currency,
+            self.start_year,
+        )
+    }
+}
+
+/// The rollup contributions of project `project_id`'s funding lines, as they stand in `db`.
+pub async fn contributions_of_project<C: ConnectionTrait>(
+    db: &C,
+    project_id: i32,
+) -> Result<Vec<Contribution>, DbErr> {
+    contributions(db, "l.project_id", project_id).await
+}
+
+/// The rollup contribution of funding line `line_id` alone.
+pub async fn contributions_of_line<C: ConnectionTrait>(
+    db: &C,
+    line_id: i32,
+) -> Result<Vec<Contribution>, DbErr> {
+    contributions(db, "l.id", line_id).await
+}
+
+/// `selector` is one of two fixed column names, never input.
+async fn contributions<C: ConnectionTrait>(
+    db: &C,
+    selector: &'static str,
+    id: i32,
+) -> Result<Vec<Contribution>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let sql = "SELECT COALESCE(l.funder_id, p.funder_id) AS funder_id, l.programme_id, l.kind, \
+               l.currency, j.start_year, CAST(SUM(l.amount_minor) AS BIGINT) AS amount_minor, \
+               CAST(COUNT(l.id) AS BIGINT) AS line_count \
+               FROM funding_lines l \
+               LEFT JOIN programmes p ON p.id = l.programme_id \
+               JOIN projects j ON j.id = l.project_id \
+               WHERE SELECTOR = $1 \
+               GROUP BY COALESCE(l.funder_id, p.funder_id), l.programme_id, l.kind, l.currency, j.start_year";
+    let sql = sql.replace("SELECTOR", selector);
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace("$1", "?")
+    } else {
+        sql
+    };
+    Contribution::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [id.into()],
+    ))
+    .all(db)
+    .await
+}
+
+/// Moves the rollup from `before` to `after` (the contributions of the projects a write
+/// changed): each key's sum and count change by the difference, and a key left with no lines
+/// goes. Readers sum the rollup's rows, so a key held by two rows still adds up.
+pub async fn adjust_rollup<C: ConnectionTrait>(
+    db: &C,
+    before: &[Contribution],
+    after: &[Contribution],
+) -> Result<(), DbErr> {
+    use funding_line_rollup::Column as R;
+    let mut deltas: Vec<Contribution> = Vec::new();
+    for (sign, list) in [(-1_i64, before), (1, after)] {
+        for c in list {
+            match deltas.iter_mut().find(|d| d.key() == c.key()) {
+                Some(d) => {
+                    d.amount_minor += sign * c.amount_minor;
+                    d.line_count += sign * c.line_count;
+                }
+                None => deltas.push(Contribution {
+                    amount_minor: sign * c.amount_minor,
+                    line_count: sign * c.line_count,
+                    ..c.clone()
+                }),
+            }
+        }
+    }
+    for d in deltas
+        .into_iter()
+        .filter(|d| d.amount_minor != 0 || d.line_count != 0)
+    {
+        let same_key = |select: sea_orm::Select<funding_line_rollup::Entity>| {
+            let nullable = |select: sea_orm::Select<funding_line_rollup::Entity>,
+                            column: R,
+                            value: Option<i32>| match value {
+                Some(v) => select.filter(column.eq(v)),
+                None => select.filter(column.is_null()),
+            };
+            let select = nullable(select, R::FunderId, d.funder_id);
+            let select = nullable(select, R::ProgrammeId, d.programme_id);
+            let select = nullable(select, R::StartYear, d.start_year);
+            select
+                .filter(R::Kind.eq(d.kind.clone()))
+                .filter(R::Currency.eq(d.currency.clone()))
+        };
+        let rows = same_key(funding_line_rollup::Entity::find())
+            .all(db)
+            .await?;
+        let (amount, count): (i64, i64) = rows
+            .iter()
+            .fold((0, 0), |(a, c), r| (a + r.amount_minor, c + r.line_count));
+        let (amount, count) = (amount + d.amount_minor, count + d.line_count);
+        // One row per key from here on.
+        funding_line_rollup::Entity::delete_many()
+            .filter(R::Id.is_in(rows.iter().map(|r| r.id)))
+            .exec(db)
+            .await?;
+        if count > 0 {
+            funding_line_rollup::Entity::insert(funding_line_rollup::ActiveModel {
+                funder_id: Set(d.funder_id),
+                programme_id: Set(d.programme_id),
+                kind: Set(d.kind.clone()),
+                currency: Set(d.currency.clone()),
+                start_year: Set(d.start_year),
+                amount_minor: Set(amount),
+                line_count: Set(count),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Splits project `project_id`'s funding lines over its years again (after its dates or its
+/// lines changed).
+pub async fn resplit_project<C: ConnectionTrait>(db: &C, project_id: i32) -> Result<(), DbErr> {
+    let lines = funding_line::Entity::find()
+        .filter(funding_line::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?;
+    let line_ids: Vec<i32> = lines.iter().map(|l| l.id).collect();
+    if !line_ids.is_empty() {
+        funding_line_year::Entity::delete_many()
+            .filter(funding_line_year::Column::FundingLineId.is_in(line_ids))
+            .exec(db)
+            .await?;
+    }
+    let project = project::Entity::find_by_id(project_id).one(db).await?;
+    let rows: Vec<_> = lines
+        .iter()
+        .flat_map(|line| shares_of(line, project.as_ref()))
+        .collect();
+    for chunk in rows.chunks(BATCH) {
+        funding_line_year::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the programme closure table inside a write (programmes are few).
+pub async fn rebuild_programme_tree<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    refresh_programme_ancestors(db).await
+}

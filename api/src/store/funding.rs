@@ -13,6 +13,7 @@ use super::derived::shares_of;
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use super::writes::{UnitOfWork, update_versioned};
 use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
@@ -486,4 +487,77 @@ pub fn projects_funded_by(funder_ids: &[i32]) -> SelectStatement {
                 .is_in(funder_ids.iter().copied()),
         )
         .to_owned()
+}
+
+/// Writes funder `id` as `new` describes it, if it is still at `version`.
+pub async fn update_funder(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewFunder,
+) -> Result<bool, DbErr> {
+    let row = funder::ActiveModel {
+        key: Set(new.key.clone()),
+        organisation_id: Set(new.organisation_id),
+        country_code: Set(new.country_code.clone()),
+        website: Set(new.website.clone()),
+        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        ..Default::default()
+    };
+    update_versioned::<funder::Entity>(uow, id, version, row).await
+}
+
+/// Writes programme `id` as `new` describes it, if it is still at `version`. The caller
+/// rebuilds the closure table when the parent changed.
+pub async fn update_programme(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewProgramme,
+) -> Result<bool, DbErr> {
+    let searchable = new
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(new.code.as_deref());
+    let row = programme::ActiveModel {
+        key: Set(new.key.clone()),
+        funder_id: Set(new.funder_id),
+        parent_id: Set(new.parent_id),
+        code: Set(new.code.clone()),
+        search_text: Set(search_text(searchable)),
+        ..Default::default()
+    };
+    update_versioned::<programme::Entity>(uow, id, version, row).await
+}
+
+/// Writes funding line `id` as `new` describes it, if it is still at `version`. The caller
+/// splits it over the years again and moves the rollup.
+pub async fn update_line(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewFundingLine,
+) -> Result<bool, DbErr> {
+    let row = funding_line::ActiveModel {
+        kind: Set(new.kind),
+        funder_id: Set(new.funder_id),
+        programme_id: Set(new.programme_id),
+        amount_minor: Set(new.amount_minor),
+        currency: Set(new.currency.clone()),
+        position: Set(new.position),
+        ..Default::default()
+    };
+    update_versioned::<funding_line::Entity>(uow, id, version, row).await
+}
+
+/// The funder a programme belongs to, and its parent.
+pub async fn programme_owner(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<(i32, Option<i32>)>, DbErr> {
+    Ok(programme::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|p| (p.funder_id, p.parent_id)))
 }

@@ -221,6 +221,35 @@ pub async fn insert_participation(
     Ok(row.id)
 }
 
+/// Writes participation `id` as `new` describes it, if it is still at `version`.
+pub async fn update_participation(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewParticipation,
+) -> Result<bool, DbErr> {
+    let row = participation::ActiveModel {
+        project_id: Set(new.project_id),
+        organisation_id: Set(new.organisation_id),
+        role: Set(new.role),
+        position: Set(new.position),
+        ..Default::default()
+    };
+    update_versioned::<participation::Entity>(uow, id, version, row).await
+}
+
+/// Every participation in project `project_id`.
+pub async fn participations_of_project(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<ParticipationRow>, DbErr> {
+    use sea_orm::QueryFilter;
+    participation::Entity::find()
+        .filter(participation::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await
+}
+
 /// A contact person to add, of a project, an organisation or both.
 #[derive(Debug, Clone)]
 pub struct NewContact {

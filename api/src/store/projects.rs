@@ -7,13 +7,14 @@ use entity::{organisation, participation, project, project_place};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    DerivePartialModel, EntityTrait,
+    DerivePartialModel, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::funding::{in_programme_subtree, projects_funded_by};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use super::writes::{UnitOfWork, update_versioned};
 use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
 use crate::domain::text::search_text;
 use crate::error::ApiResult;
@@ -327,9 +328,12 @@ pub struct NewProject {
     pub place_ids: Vec<i32>,
 }
 
-/// Adds a project with its start year, its search text and the places it covers; returns its
-/// id.
-pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, DbErr> {
+/// The columns of a project as `new` describes it, with its start year and search text (id,
+/// version and time of change left to the write).
+async fn columns(
+    db: &impl ConnectionTrait,
+    new: &NewProject,
+) -> Result<project::ActiveModel, DbErr> {
     // Searching for a place finds the projects that cover it ("Rezekne").
     let place_names = super::places::search_texts(db, &new.place_ids).await?;
     let searchable = new
@@ -339,9 +343,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, D
         .chain(place_names.iter())
         .map(String::as_str);
     let (stated_total_minor, stated_total_currency) = new.stated_total.clone().unzip();
-    let row = project::ActiveModel {
-        version: Set(1),
-        updated_at: Set(chrono::Utc::now()),
+    Ok(project::ActiveModel {
         key: Set(new.key.clone()),
         acronym: Set(new.acronym.clone()),
         start_date: Set(new.start.map(|(date, _)| date)),
@@ -359,19 +361,64 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, D
         search_text: Set(search_text(searchable)),
         start_year: Set(new.start.map(|(date, _)| date.year())),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    })
+}
+
+/// Replaces the places project `id` covers.
+async fn set_places(db: &impl ConnectionTrait, id: i32, place_ids: &[i32]) -> Result<(), DbErr> {
+    project_place::Entity::delete_many()
+        .filter(project_place::Column::ProjectId.eq(id))
+        .exec(db)
+        .await?;
     let places = (0..)
-        .zip(&new.place_ids)
+        .zip(place_ids)
         .map(|(position, place_id)| project_place::ActiveModel {
-            project_id: Set(row.id),
+            project_id: Set(id),
             place_id: Set(*place_id),
             position: Set(position),
             ..Default::default()
         });
-    if !new.place_ids.is_empty() {
+    if !place_ids.is_empty() {
         project_place::Entity::insert_many(places).exec(db).await?;
     }
+    Ok(())
+}
+
+/// Adds a project with its start year, its search text and the places it covers; returns its
+/// id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, DbErr> {
+    let mut row = columns(db, &new).await?;
+    row.version = Set(1);
+    row.updated_at = Set(chrono::Utc::now());
+    let row = row.insert(db).await?;
+    set_places(db, row.id, &new.place_ids).await?;
     Ok(row.id)
+}
+
+/// Writes project `id` as `new` describes it (with the places it covers), if it is still at
+/// `version`.
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewProject,
+) -> Result<bool, DbErr> {
+    let row = columns(uow.db(), new).await?;
+    if !update_versioned::<project::Entity>(uow, id, version, row).await? {
+        return Ok(false);
+    }
+    set_places(uow.db(), id, &new.place_ids).await?;
+    Ok(true)
+}
+
+/// The ids of the places project `id` covers, in order.
+pub async fn place_ids(db: &impl ConnectionTrait, id: i32) -> Result<Vec<i32>, DbErr> {
+    project_place::Entity::find()
+        .select_only()
+        .column(project_place::Column::PlaceId)
+        .filter(project_place::Column::ProjectId.eq(id))
+        .order_by_asc(project_place::Column::Position)
+        .into_tuple()
+        .all(db)
+        .await
 }

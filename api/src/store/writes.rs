@@ -258,3 +258,19 @@ pub async fn count_with<E: Versioned>(
     }
     select.count(db).await
 }
+
+/// Id and version of every record of `E` with `value` in `column`.
+pub async fn ids_with<E: Versioned>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    value: impl Into<sea_orm::Value>,
+) -> Result<Vec<(i32, i32)>, DbErr> {
+    E::find()
+        .select_only()
+        .column(E::id_column())
+        .column(E::version_column())
+        .filter(column.eq(value))
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -4,20 +4,31 @@
 //! the `clientMutationId` it was sent. The work is done in [`crate::service`]; this layer turns
 //! inputs into drafts and results into payloads.
 
+pub mod funding;
 pub mod organisation;
+pub mod participation;
+pub mod project;
 
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, MergedObject, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, MergedObject, SimpleObject};
 
-use super::context::principal;
+use super::context::{db, principal};
+use super::ids;
 use super::scalars::{CurrencyCode, Decimal, LanguageCode};
 use crate::domain::validation::{Code, TextDraft, Violation};
 use crate::error::ApiError;
-use crate::service::{self, Change, WriteError, WriteRequest, WriteResult};
+use crate::service::{self, Change, Record, WriteError, WriteRequest, WriteResult};
 use crate::store::writes::Author;
 
 /// Every root mutation field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(organisation::OrganisationMutation);
+pub struct Mutation(
+    project::ProjectMutation,
+    organisation::OrganisationMutation,
+    participation::ParticipationMutation,
+    funding::FunderMutation,
+    funding::ProgrammeMutation,
+    funding::FundingLineMutation,
+);
 
 /// What is wrong with an input value.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +113,13 @@ pub struct MoneyInput {
     pub currency: CurrencyCode,
 }
 
+pub(crate) fn money(input: MoneyInput) -> crate::service::projects::MoneyDraft {
+    crate::service::projects::MoneyDraft {
+        amount: input.amount.0,
+        currency: input.currency.0,
+    }
+}
+
 pub(crate) fn texts(input: Vec<LocalizedTextInput>) -> Vec<TextDraft> {
     input
         .into_iter()
@@ -138,6 +156,39 @@ pub(crate) fn outcome<T>(result: WriteResult<T>) -> Result<(Option<T>, Vec<UserE
         }
         Err(WriteError::Failed(error)) => Err(error),
     }
+}
+
+/// Creates a record of type `R` for the caller: its id, or the user errors that stopped it.
+pub(crate) async fn create<R: Record>(
+    ctx: &Context<'_>,
+    draft: R::Draft,
+) -> Result<(Option<i32>, Vec<UserError>), ApiError> {
+    let author = author(ctx)?;
+    outcome(service::create::<R>(db(ctx)?, &author, draft).await)
+}
+
+/// Updates record `id` of type `R` for the caller.
+pub(crate) async fn update<R: Record>(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: Option<i32>,
+    patch: R::Patch,
+) -> Result<(Option<i32>, Vec<UserError>), ApiError> {
+    let author = author(ctx)?;
+    let id = ids::reference(R::TYPE, id);
+    outcome(service::update::<R>(db(ctx)?, &author, id, expected_version, patch).await)
+}
+
+/// Deletes record `input.id` of type `R` for the caller: its global ID, or the user errors.
+pub(crate) async fn delete<R: Record>(
+    ctx: &Context<'_>,
+    input: &DeleteInput,
+) -> Result<(Option<ID>, Vec<UserError>), ApiError> {
+    let author = author(ctx)?;
+    let id = ids::reference(R::TYPE, &input.id);
+    let (done, errors) =
+        outcome(service::delete::<R>(db(ctx)?, &author, id, input.expected_version).await)?;
+    Ok((done.map(|()| input.id.clone()), errors))
 }
 
 /// Declares the three payloads of a record type.

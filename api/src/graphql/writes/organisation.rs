@@ -3,13 +3,12 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
-use super::{DeleteInput, LocalizedTextInput, author, change, outcome, payloads, texts};
-use crate::graphql::context::{db, loaders};
+use super::{DeleteInput, LocalizedTextInput, change, create, delete, payloads, texts, update};
+use crate::graphql::context::loaders;
 use crate::graphql::enums::OrganisationKind;
 use crate::graphql::ids;
 use crate::graphql::nodes::Organisation;
 use crate::graphql::scalars::CountryCode;
-use crate::service;
 use crate::service::organisations::{OrganisationDraft, OrganisationPatch, Organisations};
 
 /// A new organisation.
@@ -39,13 +38,21 @@ pub struct CreateOrganisationInput {
 /// be cleared.
 #[derive(InputObject, Default)]
 pub struct OrganisationPatchInput {
+    /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
+    /// New kind; cannot be cleared.
     pub kind: MaybeUndefined<OrganisationKind>,
+    /// All its names, replacing the old ones; cannot be cleared.
     pub name: MaybeUndefined<Vec<LocalizedTextInput>>,
+    /// New short name, or null for none.
     pub short_name: MaybeUndefined<String>,
+    /// New country; cannot be cleared.
     pub country: MaybeUndefined<CountryCode>,
+    /// New city, or null for none.
     pub city: MaybeUndefined<String>,
+    /// New web site, or null for none.
     pub website: MaybeUndefined<String>,
+    /// New place, or null for none.
     pub place: MaybeUndefined<ID>,
 }
 
@@ -93,7 +100,6 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> Result<CreateOrganisationPayload> {
-        let author = author(ctx)?;
         let draft = OrganisationDraft {
             key: input.key,
             kind: input.kind.into(),
@@ -104,8 +110,7 @@ impl OrganisationMutation {
             place: input.place.map(|id| ids::reference(RecordType::Place, &id)),
             name: texts(input.name),
         };
-        let result = service::create::<Organisations>(db(ctx)?, &author, draft).await;
-        let (id, user_errors) = outcome(result)?;
+        let (id, user_errors) = create::<Organisations>(ctx, draft).await?;
         Ok(CreateOrganisationPayload {
             organisation: load(ctx, id).await?,
             user_errors,
@@ -119,7 +124,6 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: UpdateOrganisationInput,
     ) -> Result<UpdateOrganisationPayload> {
-        let author = author(ctx)?;
         let p = input.patch;
         let patch = OrganisationPatch {
             key: change(p.key, |v| v),
@@ -131,11 +135,8 @@ impl OrganisationMutation {
             place: change(p.place, |id| ids::reference(RecordType::Place, &id)),
             name: change(p.name, texts),
         };
-        let id = ids::reference(RecordType::Organisation, &input.id);
-        let result =
-            service::update::<Organisations>(db(ctx)?, &author, id, input.expected_version, patch)
-                .await;
-        let (id, user_errors) = outcome(result)?;
+        let (id, user_errors) =
+            update::<Organisations>(ctx, &input.id, input.expected_version, patch).await?;
         Ok(UpdateOrganisationPayload {
             organisation: load(ctx, id).await?,
             user_errors,
@@ -151,13 +152,9 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: DeleteInput,
     ) -> Result<DeleteOrganisationPayload> {
-        let author = author(ctx)?;
-        let id = ids::reference(RecordType::Organisation, &input.id);
-        let result =
-            service::delete::<Organisations>(db(ctx)?, &author, id, input.expected_version).await;
-        let (deleted, user_errors) = outcome(result)?;
+        let (deleted_id, user_errors) = delete::<Organisations>(ctx, &input).await?;
         Ok(DeleteOrganisationPayload {
-            deleted_id: deleted.map(|()| input.id),
+            deleted_id,
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
