@@ -105,7 +105,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("audit_entries")
-                    .col(big_pk_auto("id"))
+                    .col(pk_auto("id"))
                     .col(timestamp_with_time_zone("at"))
                     .col(string("actor"))
                     .col(string("role"))

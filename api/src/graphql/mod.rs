@@ -5,6 +5,7 @@
 //! the schema can be built and run on its own.
 
 pub mod analytics;
+pub mod audit;
 pub mod connection;
 pub mod contact;
 pub mod context;
@@ -51,6 +52,7 @@ pub struct Query(
     place::PlaceQuery,
     source::SourceQuery,
     analytics::AnalyticsQuery,
+    audit::AuditQuery,
 );
 
 /// Documents each replica remembers for automatic persisted queries.

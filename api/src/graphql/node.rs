@@ -32,7 +32,12 @@ pub enum Node {
     SourceDocument(SourceDocument),
 }
 
-async fn load(ctx: &Context<'_>, kind: RecordType, id: i32) -> ApiResult<Option<Node>> {
+/// Record `id` of type `kind`, when it exists.
+pub(crate) async fn load_node(
+    ctx: &Context<'_>,
+    kind: RecordType,
+    id: i32,
+) -> ApiResult<Option<Node>> {
     let l = loaders(ctx)?;
     Ok(match kind {
         RecordType::Project => l
@@ -105,7 +110,7 @@ impl NodeQuery {
         #[graphql(desc = "A global ID.")] id: ID,
     ) -> Result<Option<Node>> {
         let (kind, number) = decode(&id)?;
-        Ok(load(ctx, kind, number).await?)
+        Ok(load_node(ctx, kind, number).await?)
     }
 
     /// The records with these global IDs, in the same order, with null for each one that does
@@ -127,7 +132,7 @@ impl NodeQuery {
         // Each load goes through a DataLoader, so IDs of one type are fetched in one batch.
         let loads = keys
             .into_iter()
-            .map(|(kind, number)| load(ctx, kind, number));
+            .map(|(kind, number)| load_node(ctx, kind, number));
         Ok(futures_util::future::try_join_all(loads).await?)
     }
 }

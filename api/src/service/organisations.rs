@@ -9,7 +9,7 @@ use super::{Change, Record};
 use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, TextDraft, Violations};
 use crate::store::organisations::{self, NewOrganisation};
-use crate::store::writes::{UnitOfWork, count_with, exists};
+use crate::store::writes::{Operation, UnitOfWork, count_with, exists, ids_with};
 use crate::store::{sources, texts};
 
 /// An organisation as a write gives it.
@@ -196,6 +196,22 @@ impl Record for Organisations {
         id: i32,
         _draft: &OrganisationDraft,
     ) -> Result<(), DbErr> {
+        // Its contacts go with it (foreign keys cascade); their texts and links go here.
+        let contacts =
+            ids_with::<contact::Entity>(uow.db(), contact::Column::OrganisationId, id).await?;
+        let contact_ids: Vec<i32> = contacts.iter().map(|(id, _)| *id).collect();
+        texts::delete_of(uow.db(), RecordType::Contact, &contact_ids).await?;
+        sources::uncite_all(uow.db(), RecordType::Contact, &contact_ids).await?;
+        for (contact_id, version) in contacts {
+            uow.audit(
+                Operation::Delete,
+                RecordType::Contact,
+                contact_id,
+                version,
+                &[],
+            )
+            .await?;
+        }
         texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
         sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
     }

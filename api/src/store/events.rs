@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::filter::{Filter, Predicate, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
+use super::writes::{UnitOfWork, update_versioned};
 use crate::error::ApiResult;
 
 /// An event or session.
@@ -132,4 +133,41 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbE
     .insert(db)
     .await?;
     Ok(row.id)
+}
+
+/// Writes event `id` as `new` describes it, if it is still at `version`.
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewEvent,
+) -> Result<bool, DbErr> {
+    let row = event::ActiveModel {
+        project_id: Set(new.project_id),
+        parent_id: Set(new.parent_id),
+        kind: Set(new.kind),
+        start_date: Set(new.date.map(|(date, _)| date)),
+        date_precision: Set(new.date.map(|(_, precision)| precision)),
+        end_date: Set(new.end_date),
+        start_time: Set(new.start_time),
+        end_time: Set(new.end_time),
+        time_zone: Set(new.time_zone.clone()),
+        place_id: Set(new.place_id),
+        online_platform: Set(new.online_platform.clone()),
+        registration_deadline: Set(new.registration_deadline),
+        position: Set(new.position),
+        ..Default::default()
+    };
+    update_versioned::<event::Entity>(uow, id, version, row).await
+}
+
+/// The project and the parent of event `id`, when it exists.
+pub async fn lineage(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<(i32, Option<i32>)>, DbErr> {
+    Ok(event::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|e| (e.project_id, e.parent_id)))
 }

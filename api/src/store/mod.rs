@@ -4,6 +4,7 @@
 //! GraphQL layer above never builds SQL.
 
 pub mod analytics;
+pub mod audit;
 pub mod database;
 pub mod derived;
 pub mod events;
@@ -49,6 +50,7 @@ macro_rules! whole_row {
 }
 
 whole_row!(
+    audit_entry,
     contact,
     event,
     funding_line,

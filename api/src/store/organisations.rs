@@ -280,3 +280,23 @@ pub async fn insert_contact(db: &impl ConnectionTrait, new: NewContact) -> Resul
     .await?;
     Ok(row.id)
 }
+
+/// Writes contact `id` as `new` describes it, if it is still at `version`.
+pub async fn update_contact(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewContact,
+) -> Result<bool, DbErr> {
+    let row = contact::ActiveModel {
+        project_id: Set(new.project_id),
+        organisation_id: Set(new.organisation_id),
+        name: Set(new.name.clone()),
+        role: Set(new.role.clone()),
+        email: Set(new.email.clone()),
+        phone: Set(new.phone.clone()),
+        position: Set(new.position),
+        ..Default::default()
+    };
+    update_versioned::<contact::Entity>(uow, id, version, row).await
+}

@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::filter::{Filter, Predicate, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
+use super::writes::{UnitOfWork, update_versioned};
 use crate::error::ApiResult;
 
 /// An outcome.
@@ -120,4 +121,37 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewOutcome) -> Result<i32, D
     .insert(db)
     .await?;
     Ok(row.id)
+}
+
+/// Writes outcome `id` as `new` describes it, if it is still at `version`.
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewOutcome,
+) -> Result<bool, DbErr> {
+    let row = outcome::ActiveModel {
+        project_id: Set(new.project_id),
+        parent_id: Set(new.parent_id),
+        kind: Set(new.kind),
+        code: Set(new.code.clone()),
+        position: Set(new.position),
+        planned_quantity: Set(new.planned_quantity),
+        achieved_quantity: Set(new.achieved_quantity),
+        unit: Set(new.unit.clone()),
+        place_id: Set(new.place_id),
+        ..Default::default()
+    };
+    update_versioned::<outcome::Entity>(uow, id, version, row).await
+}
+
+/// The project and the parent of outcome `id`, when it exists.
+pub async fn lineage(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<(i32, Option<i32>)>, DbErr> {
+    Ok(outcome::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|o| (o.project_id, o.parent_id)))
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 use super::filter::{Filter, Predicate, contains, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
+use super::writes::{UnitOfWork, update_versioned};
 use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
@@ -137,4 +138,32 @@ pub async fn search_texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<
         .into_tuple()
         .all(db)
         .await
+}
+
+/// Writes place `id` as `new` describes it, if it is still at `version`, and refreshes the
+/// search text of the projects that cover it (they are found by its names).
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewPlace,
+) -> Result<bool, DbErr> {
+    let row = place::ActiveModel {
+        key: Set(new.key.clone()),
+        kind: Set(new.kind),
+        parent_id: Set(new.parent_id),
+        code: Set(new.code.clone()),
+        country_code: Set(new.country_code.clone()),
+        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        ..Default::default()
+    };
+    update_versioned::<place::Entity>(uow, id, version, row).await
+}
+
+/// The parent of place `id`, when it exists: `None` for no such place.
+pub async fn parent_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<Option<i32>>, DbErr> {
+    Ok(place::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|p| p.parent_id))
 }

@@ -422,3 +422,41 @@ pub async fn place_ids(db: &impl ConnectionTrait, id: i32) -> Result<Vec<i32>, D
         .all(db)
         .await
 }
+
+/// Recomputes the search text of the projects that cover place `place_id` (after its names
+/// changed): titles and summaries in every language, acronym, and the names of their places.
+pub async fn refresh_search_texts_covering(
+    db: &impl ConnectionTrait,
+    place_id: i32,
+) -> Result<(), DbErr> {
+    use entity::enums::RecordType;
+    let project_ids: Vec<i32> = project_place::Entity::find()
+        .select_only()
+        .column(project_place::Column::ProjectId)
+        .filter(project_place::Column::PlaceId.eq(place_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in project_ids {
+        let Some(row) = project::Entity::find_by_id(id).one(db).await? else {
+            continue;
+        };
+        let texts = super::texts::of_record(db, RecordType::Project, id).await?;
+        let place_names = super::places::search_texts(db, &place_ids(db, id).await?).await?;
+        let searchable = texts
+            .iter()
+            .filter(|t| t.field == "title" || t.field == "summary")
+            .map(|t| t.text.as_str())
+            .chain(row.acronym.as_deref())
+            .chain(place_names.iter().map(String::as_str));
+        project::Entity::update_many()
+            .col_expr(
+                project::Column::SearchText,
+                Expr::value(search_text(searchable)),
+            )
+            .filter(project::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

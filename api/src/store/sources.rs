@@ -7,6 +7,7 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
+use super::writes::UnitOfWork;
 use crate::error::ApiResult;
 
 /// A source document.
@@ -109,11 +110,33 @@ pub async fn uncite_all(
     Ok(())
 }
 
-/// How many citations of source document `id` there are.
+/// How many records other than the document itself cite source document `id`.
 pub async fn citation_count(db: &impl ConnectionTrait, id: i32) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
+    use sea_orm::{Condition, PaginatorTrait};
     record_source::Entity::find()
         .filter(record_source::Column::SourceDocumentId.eq(id))
+        .filter(
+            Condition::any()
+                .add(record_source::Column::RecordType.ne(RecordType::SourceDocument.as_str()))
+                .add(record_source::Column::RecordId.ne(id)),
+        )
         .count(db)
         .await
+}
+
+/// Writes source document `id` as `new` describes it, if it is still at `version`.
+pub async fn update(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+    version: i32,
+    new: &NewSourceDocument,
+) -> Result<bool, DbErr> {
+    let row = source_document::ActiveModel {
+        file_name: Set(new.file_name.clone()),
+        title: Set(new.title.clone()),
+        language: Set(new.language.clone()),
+        description: Set(new.description.clone()),
+        ..Default::default()
+    };
+    super::writes::update_versioned::<source_document::Entity>(uow, id, version, row).await
 }

@@ -274,3 +274,42 @@ pub async fn ids_with<E: Versioned>(
         .all(db)
         .await
 }
+
+/// Moves record `id` of type `record` to its next version without changing its columns (a
+/// change to what it links to, such as its sources); returns the new version, or `None` when
+/// there is no such record.
+pub async fn touch(
+    uow: &UnitOfWork<'_>,
+    record: RecordType,
+    id: i32,
+) -> Result<Option<i32>, DbErr> {
+    use entity::*;
+    macro_rules! bump {
+        ($module:ident) => {{
+            let Some(row) = find_for_update::<$module::Entity>(uow, id).await? else {
+                return Ok(None);
+            };
+            let changed = update_versioned::<$module::Entity>(
+                uow,
+                id,
+                row.version,
+                <$module::ActiveModel as Default>::default(),
+            )
+            .await?;
+            Ok(changed.then_some(row.version + 1))
+        }};
+    }
+    match record {
+        RecordType::SourceDocument => bump!(source_document),
+        RecordType::Place => bump!(place),
+        RecordType::Organisation => bump!(organisation),
+        RecordType::Funder => bump!(funder),
+        RecordType::Programme => bump!(programme),
+        RecordType::Project => bump!(project),
+        RecordType::Participation => bump!(participation),
+        RecordType::FundingLine => bump!(funding_line),
+        RecordType::Outcome => bump!(outcome),
+        RecordType::Event => bump!(event),
+        RecordType::Contact => bump!(contact),
+    }
+}

@@ -4,10 +4,13 @@
 //! the `clientMutationId` it was sent. The work is done in [`crate::service`]; this layer turns
 //! inputs into drafts and results into payloads.
 
+pub mod activity;
 pub mod funding;
 pub mod organisation;
 pub mod participation;
+pub mod place;
 pub mod project;
+pub mod provenance;
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, MergedObject, SimpleObject};
 
@@ -28,6 +31,12 @@ pub struct Mutation(
     funding::FunderMutation,
     funding::ProgrammeMutation,
     funding::FundingLineMutation,
+    activity::OutcomeMutation,
+    activity::EventMutation,
+    activity::ContactMutation,
+    place::PlaceMutation,
+    place::SourceDocumentMutation,
+    provenance::ProvenanceMutation,
 );
 
 /// What is wrong with an input value.

@@ -144,9 +144,9 @@ impl OrganisationMutation {
         })
     }
 
-    /// Deletes an organisation with its names and source links. Refused with IN_USE while it
-    /// takes part in a project, is a funder's organisation or has contacts. Needs an editor
-    /// or admin key.
+    /// Deletes an organisation with its names, contacts and source links. Refused with IN_USE
+    /// while it takes part in a project or is a funder's organisation. Needs an editor or
+    /// admin key.
     async fn delete_organisation(
         &self,
         ctx: &Context<'_>,
