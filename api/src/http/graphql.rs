@@ -13,10 +13,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use tracing::Instrument;
 
 use super::AppState;
-use super::client;
 use super::response::{
     Body, MediaType, ensure_error_codes, error_code_of, has_code, reply, request_error, status_of,
 };
+use super::{client, idempotency};
 use crate::error::{code, request_error as graphql_error};
 use crate::service::WriteRequest;
 use crate::store::loaders::{Batches, Loaders};
@@ -184,13 +184,47 @@ pub async fn graphql_post(
         return unknown_api_key(media);
     };
     let transport = Transport::of(request.headers(), true);
-    match <GraphQLBatchRequest as FromRequest<AppState>>::from_request(request, &state).await {
-        Ok(batch) => execute(&state, media, &caller, &transport, batch.into_inner()).await,
-        Err(rejection) => {
-            let message = format!("the request body is not a GraphQL request: {}", rejection.0);
-            request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
+    let key = match idempotency::key_of(request.headers(), media) {
+        Ok(key) => key,
+        Err(refusal) => return refusal,
+    };
+    let Some(key) = key else {
+        return match batch_of(&state, request).await {
+            Ok(batch) => execute(&state, media, &caller, &transport, batch).await,
+            Err(message) => {
+                request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message)
+            }
+        };
+    };
+    // With a key, the body is read first: its hash tells a repeat from a different request.
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        let message = "the request body could not be read";
+        return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, message);
+    };
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+    let batch = match batch_of(&state, request).await {
+        Ok(batch) => batch,
+        Err(message) => {
+            return request_error(StatusCode::BAD_REQUEST, media, code::BAD_REQUEST, &message);
         }
+    };
+    if !idempotency::may_write(&batch) {
+        return execute(&state, media, &caller, &transport, batch).await;
     }
+    let holder = caller.client.bucket_key();
+    idempotency::once(&state, media, &holder, &key, &bytes, || {
+        execute(&state, media, &caller, &transport, batch)
+    })
+    .await
+}
+
+/// The GraphQL request or batch in a POST body, or why there is none.
+async fn batch_of(state: &AppState, request: Request) -> Result<BatchRequest, String> {
+    <GraphQLBatchRequest as FromRequest<AppState>>::from_request(request, state)
+        .await
+        .map(GraphQLBatchRequest::into_inner)
+        .map_err(|rejection| format!("the request body is not a GraphQL request: {}", rejection.0))
 }
 
 /// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request, which

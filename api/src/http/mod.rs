@@ -8,6 +8,7 @@ pub mod body_limit;
 pub mod client;
 pub mod csrf;
 pub mod graphql;
+pub mod idempotency;
 pub mod metrics;
 pub mod pages;
 pub mod probes;

@@ -10,6 +10,7 @@ pub mod derived;
 pub mod events;
 pub mod filter;
 pub mod funding;
+pub mod idempotency;
 pub mod loaders;
 pub mod organisations;
 pub mod outcomes;

@@ -24,8 +24,8 @@ pub enum Client {
 }
 
 impl Client {
-    /// The bucket's key in `rate_limit_buckets`.
-    fn bucket_key(&self) -> String {
+    /// The bucket's key in `rate_limit_buckets`; also who holds an idempotency key.
+    pub fn bucket_key(&self) -> String {
         match self {
             Self::ApiKey(name) => format!("key:{name}"),
             Self::Address(address) => format!("ip:{address}"),
