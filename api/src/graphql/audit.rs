@@ -38,6 +38,7 @@ pub struct AuditFieldChange {
 #[derive(Debug, Clone)]
 pub struct AuditEntry(pub AuditRow);
 
+/// One change to one record, written in the same transaction as the change.
 #[Object]
 impl AuditEntry {
     /// Who made the change: the API key's name.

@@ -126,6 +126,20 @@ impl TestApp {
             .expect("JSON response")
     }
 
+    /// Posts a GraphQL request with API key `key` and returns the whole response body.
+    pub async fn post_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .header("x-api-key", key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
     /// Runs a query that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.post(query, variables).await;
@@ -172,4 +186,21 @@ pub fn id_where(connection: &Value, field: &str, value: &str) -> String {
         .and_then(|n| n["id"].as_str())
         .unwrap_or_else(|| panic!("no node with {field} = {value} in {connection:#}"))
         .to_owned()
+}
+
+/// The keys of the writing tests: an editor, an admin and a reader.
+pub const EDITOR_KEY: &str = "editor-secret-0123456789";
+pub const ADMIN_KEY: &str = "admin-secret-0123456789";
+pub const READER_KEY: &str = "reader-secret-0123456789";
+
+/// One app per backend that knows the editor, admin and reader keys.
+pub async fn apps_with_writers() -> Vec<TestApp> {
+    TestApp::all_with(|settings| {
+        settings.api_keys = vec![
+            format!("editor:{EDITOR_KEY}:editor"),
+            format!("admin:{ADMIN_KEY}:admin"),
+            format!("reader:{READER_KEY}"),
+        ];
+    })
+    .await
 }

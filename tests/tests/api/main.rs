@@ -26,3 +26,4 @@ mod seed_facts;
 mod startup;
 mod statements;
 mod trusted_documents;
+mod writes;
