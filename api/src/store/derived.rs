@@ -389,3 +389,14 @@ pub async fn resplit_project<C: ConnectionTrait>(db: &C, project_id: i32) -> Res
 pub async fn rebuild_programme_tree<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     refresh_programme_ancestors(db).await
 }
+
+/// Recomputes every derived table from the facts alone, as if none had been kept. Checks use
+/// it to compare what the write path keeps with what the facts say.
+pub async fn rebuild(db: &DatabaseConnection) -> Result<(), DbErr> {
+    funding_line_year::Entity::delete_many().exec(db).await?;
+    project::Entity::update_many()
+        .col_expr(project::Column::StartYear, Expr::value(Option::<i32>::None))
+        .exec(db)
+        .await?;
+    refresh(db).await
+}

@@ -195,12 +195,18 @@ pub const READER_KEY: &str = "reader-secret-0123456789";
 
 /// One app per backend that knows the editor, admin and reader keys.
 pub async fn apps_with_writers() -> Vec<TestApp> {
+    apps_with_writers_and(|_| {}).await
+}
+
+/// Like [`apps_with_writers`], with the settings adjusted further.
+pub async fn apps_with_writers_and(adjust: impl Fn(&mut Settings)) -> Vec<TestApp> {
     TestApp::all_with(|settings| {
         settings.api_keys = vec![
             format!("editor:{EDITOR_KEY}:editor"),
             format!("admin:{ADMIN_KEY}:admin"),
             format!("reader:{READER_KEY}"),
         ];
+        adjust(settings);
     })
     .await
 }

@@ -5,6 +5,7 @@ mod access;
 mod analytics;
 mod busy;
 mod cli;
+mod consistency;
 mod constraints;
 mod errors;
 mod filters;
