@@ -27,4 +27,5 @@ mod seed_facts;
 mod startup;
 mod statements;
 mod trusted_documents;
+mod write_protection;
 mod writes;
