@@ -13,6 +13,7 @@ mod funders;
 mod generator;
 mod helpers;
 mod hostile;
+mod lifecycle;
 mod limits;
 mod metering;
 mod nodes;

@@ -10,8 +10,7 @@ use crate::helpers::{EDITOR_KEY, TestApp, apps_with_writers};
 const CREATE_SOURCE: &str = "mutation { createSourceDocument(input: { fileName: \"kept.html\", title: \"Kept\", language: \"lv\" }) { sourceDocument { id } userErrors { code } } }";
 
 async fn source_count(app: &TestApp) -> usize {
-    app.data("{ sourceDocuments { id } }", json!({}))
-        .await["sourceDocuments"]
+    app.data("{ sourceDocuments { id } }", json!({})).await["sourceDocuments"]
         .as_array()
         .map_or(0, Vec::len)
 }
@@ -52,11 +51,17 @@ async fn a_mutation_never_runs_through_get_not_even_as_a_persisted_hash() {
                 .expect("sent");
             assert_eq!(response.status(), 405, "[{}] {query:?}", app.backend);
             assert_eq!(
-                response.headers().get("allow").and_then(|v| v.to_str().ok()),
+                response
+                    .headers()
+                    .get("allow")
+                    .and_then(|v| v.to_str().ok()),
                 Some("POST")
             );
             let body: Value = response.json().await.expect("json");
-            assert_eq!(body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"],
+                "METHOD_NOT_ALLOWED"
+            );
         }
         assert_eq!(source_count(&app).await, before, "[{}]", app.backend);
     }
@@ -66,7 +71,11 @@ async fn a_mutation_never_runs_through_get_not_even_as_a_persisted_hash() {
 async fn each_mutation_costs_at_least_ten_points_and_batches_of_mutations_are_capped() {
     for app in apps_with_writers().await {
         let body = app
-            .post_as(EDITOR_KEY, "mutation { deleteFunder(input: { id: \"x\" }) { deletedId } }", json!({}))
+            .post_as(
+                EDITOR_KEY,
+                "mutation { deleteFunder(input: { id: \"x\" }) { deletedId } }",
+                json!({}),
+            )
             .await;
         let cost = body["extensions"]["cost"]["requestedQueryCost"]
             .as_u64()
@@ -129,14 +138,19 @@ async fn an_idempotency_key_runs_a_mutation_once_and_replays_its_response() {
         );
         assert_eq!(source_count(&app).await, before + 1);
 
-        let other = json!({ "query": CREATE_SOURCE.replace("kept.html", "other.html") }).to_string();
+        let other =
+            json!({ "query": CREATE_SOURCE.replace("kept.html", "other.html") }).to_string();
         let (status, reused) = post_with_key(&app, "order-1", &other).await;
         assert_eq!(status, 422);
-        assert_eq!(reused["errors"][0]["extensions"]["code"], "IDEMPOTENCY_KEY_REUSED");
+        assert_eq!(
+            reused["errors"][0]["extensions"]["code"],
+            "IDEMPOTENCY_KEY_REUSED"
+        );
         assert_eq!(source_count(&app).await, before + 1);
 
         // Concurrent requests with one key run once; all get the same answer.
-        let concurrent = json!({ "query": CREATE_SOURCE.replace("kept.html", "concurrent.html") }).to_string();
+        let concurrent =
+            json!({ "query": CREATE_SOURCE.replace("kept.html", "concurrent.html") }).to_string();
         let answers = futures_util::future::join_all(
             (0..4).map(|_| post_with_key(&app, "order-2", &concurrent)),
         )
@@ -145,7 +159,11 @@ async fn an_idempotency_key_runs_a_mutation_once_and_replays_its_response() {
             .iter()
             .map(|(_, body)| &body["data"]["createSourceDocument"]["sourceDocument"]["id"])
             .collect();
-        assert!(ids.iter().all(|id| id.is_string() && *id == ids[0]), "[{}] {answers:?}", app.backend);
+        assert!(
+            ids.iter().all(|id| id.is_string() && *id == ids[0]),
+            "[{}] {answers:?}",
+            app.backend
+        );
         assert_eq!(source_count(&app).await, before + 2);
 
         let (status, too_long) = post_with_key(&app, &"k".repeat(256), &body).await;
