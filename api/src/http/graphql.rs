@@ -184,9 +184,9 @@ pub async fn graphql_post(
         return unknown_api_key(media);
     };
     let transport = Transport::of(request.headers(), true);
-    let key = match idempotency::key_of(request.headers(), media) {
+    let key = match idempotency::key_of(request.headers()) {
         Ok(key) => key,
-        Err(refusal) => return refusal,
+        Err(invalid) => return invalid.response(media),
     };
     let Some(key) = key else {
         return match batch_of(&state, request).await {

@@ -26,22 +26,32 @@ pub const MAX_KEY_LENGTH: usize = 255;
 /// How often a repeat checks whether the first request has finished.
 const POLL: Duration = Duration::from_millis(50);
 
-/// The key a request carries: `Ok(None)` without one, an error response for a key that is
-/// empty, too long or not text.
-pub fn key_of(headers: &HeaderMap, media: MediaType) -> Result<Option<String>, Response> {
-    let Some(value) = headers.get(HEADER) else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LENGTH => Ok(Some(key.to_owned())),
-        _ => Err(request_error(
+/// A key that is empty, too long or not text.
+#[derive(Debug)]
+pub struct InvalidKey;
+
+impl InvalidKey {
+    /// 400 BAD_REQUEST, saying what a key must be.
+    pub fn response(&self, media: MediaType) -> Response {
+        request_error(
             StatusCode::BAD_REQUEST,
             media,
             code::BAD_REQUEST,
             &format!(
                 "the Idempotency-Key header must hold 1 to {MAX_KEY_LENGTH} visible ASCII characters"
             ),
-        )),
+        )
+    }
+}
+
+/// The key a request carries, if any.
+pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, InvalidKey> {
+    let Some(value) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LENGTH => Ok(Some(key.to_owned())),
+        _ => Err(InvalidKey),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Writing places: countries, regions, municipalities, settlements and venues in one tree.
 
 use entity::enums::{PlaceKind, RecordType};
-use entity::{event, organisation, outcome, place, project_place};
+use entity::{event, organisation, outcome, place};
 use sea_orm::{DatabaseTransaction, DbErr};
 use serde_json::json;
 
@@ -177,7 +177,10 @@ impl Record for Places {
                 count_with::<event::Entity>(db, event::Column::PlaceId, id, None).await?,
                 "event",
             ),
-            (count_project_places(db, id).await?, "project covering it"),
+            (
+                places::projects_covering(db, id).await?,
+                "project covering it",
+            ),
         ] {
             if count > 0 {
                 found.push(format!("{count} {what}(s)"));
@@ -205,12 +208,4 @@ impl Record for Places {
             ("name", texts_json(&d.name)),
         ])
     }
-}
-
-async fn count_project_places(db: &DatabaseTransaction, place_id: i32) -> Result<u64, DbErr> {
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    project_place::Entity::find()
-        .filter(project_place::Column::PlaceId.eq(place_id))
-        .count(db)
-        .await
 }

@@ -167,3 +167,12 @@ pub async fn parent_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<Opti
         .await?
         .map(|p| p.parent_id))
 }
+
+/// How many projects cover place `id`.
+pub async fn projects_covering(db: &impl ConnectionTrait, id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    entity::project_place::Entity::find()
+        .filter(entity::project_place::Column::PlaceId.eq(id))
+        .count(db)
+        .await
+}
