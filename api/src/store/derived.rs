@@ -18,6 +18,9 @@ use sea_orm::{
 
 use crate::domain::funding::year_shares;
 
+/// The PostgreSQL advisory lock that queues adjustments of the rollup.
+const ROLLUP_LOCK: i64 = 7_100;
+
 /// Rows per INSERT when filling derived tables.
 const BATCH: usize = 2_000;
 
@@ -294,6 +297,16 @@ pub async fn adjust_rollup<C: ConnectionTrait>(
     after: &[Contribution],
 ) -> Result<(), DbErr> {
     use funding_line_rollup::Column as R;
+    if before == after {
+        return Ok(());
+    }
+    // Each adjustment reads a key's rows and replaces them: two at once on PostgreSQL would
+    // both read the old sum. Adjustments queue on one lock until their transaction ends
+    // (SQLite writers queue already).
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({ROLLUP_LOCK})"))
+            .await?;
+    }
     let mut deltas: Vec<Contribution> = Vec::new();
     for (sign, list) in [(-1_i64, before), (1, after)] {
         for c in list {

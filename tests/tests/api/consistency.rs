@@ -329,3 +329,35 @@ async fn after_hundreds_of_random_writes_every_funding_figure_equals_a_recomputa
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_writes_to_the_same_funding_totals_add_up() {
+    let apps = apps_with_writers_and(|settings| settings.rate_limit_capacity = 100_000_000).await;
+    for app in apps {
+        let world = World::of(&app).await;
+        let project = world.projects[0].clone();
+        // Ten lines of one funder, programme, kind, currency and year, all at once: each moves
+        // the same row of the rollup.
+        let creates = (0..10).map(|i| {
+            mutate(
+                &app,
+                "createFundingLine",
+                json!({ "project": project, "kind": "OTHER", "amount": { "amount": format!("{}.01", 100 + i), "currency": "EUR" } }),
+                "fundingLine { id }",
+            )
+        });
+        for payload in futures_util::future::join_all(creates).await {
+            assert_eq!(user_errors(&payload), [], "[{}] {payload}", app.backend);
+        }
+        let programmes: Vec<String> = world.programmes.iter().map(|p| p.0.clone()).collect();
+        let kept = figures(&app, &programmes).await;
+        api::store::derived::rebuild(&app.db)
+            .await
+            .expect("derived data rebuilds");
+        assert!(
+            kept == figures(&app, &programmes).await,
+            "[{}] concurrent writes lost an update of the rollup",
+            app.backend
+        );
+    }
+}

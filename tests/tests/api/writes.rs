@@ -701,3 +701,31 @@ async fn a_source_document_is_attached_and_detached_with_a_new_version_each_time
         assert_eq!(user_errors(&in_use)[0].1, "IN_USE");
     }
 }
+
+#[tokio::test]
+async fn racing_creates_of_one_key_give_one_record_and_a_user_error_never_an_internal_one() {
+    for app in apps_with_writers().await {
+        for round in 0..5 {
+            let create = || {
+                mutate(
+                    &app,
+                    "createFunder",
+                    json!({ "key": format!("twin-{round}"), "name": [text("en", "Twin", true)] }),
+                    "funder { id }",
+                )
+            };
+            let (a, b) = tokio::join!(create(), create());
+            let made = [&a, &b].iter().filter(|p| !p["funder"].is_null()).count();
+            assert_eq!(made, 1, "[{}] {a} / {b}", app.backend);
+            let refused = if a["funder"].is_null() { &a } else { &b };
+            // Found by the check (DUPLICATE), or by the unique index when both checked before
+            // either wrote (CONFLICT).
+            let code = &user_errors(refused)[0].1;
+            assert!(
+                code == "DUPLICATE" || code == "CONFLICT",
+                "[{}] {refused}",
+                app.backend
+            );
+        }
+    }
+}
