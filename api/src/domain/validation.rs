@@ -24,6 +24,8 @@ pub const MAX_LONG_TEXT: usize = 20_000;
 pub const MAX_URL: usize = 2_048;
 /// Most texts (languages) in one localized field.
 pub const MAX_TRANSLATIONS: usize = 30;
+/// Most items in a list field (aims, target groups, identifiers).
+pub const MAX_LIST_ITEMS: usize = 100;
 /// Largest quantity or count.
 pub const MAX_QUANTITY: i32 = 100_000_000;
 

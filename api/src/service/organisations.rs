@@ -7,7 +7,9 @@ use serde_json::json;
 
 use super::{Change, Record};
 use crate::domain::audit::Snapshot;
-use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, TextDraft, Violations};
+use crate::domain::validation::{
+    Code, FieldPath, MAX_LIST_ITEMS, MAX_SHORT_TEXT, TextDraft, Violations,
+};
 use crate::store::organisations::{self, NewOrganisation};
 use crate::store::writes::{Operation, UnitOfWork, count_with, exists, ids_with};
 use crate::store::{sources, texts};
@@ -23,6 +25,8 @@ pub struct OrganisationDraft {
     pub website: Option<String>,
     pub place: Option<i32>,
     pub name: Vec<TextDraft>,
+    /// Identifiers in other systems: (scheme, value).
+    pub identifiers: Vec<(String, String)>,
 }
 
 /// The fields an update of an organisation changes.
@@ -36,6 +40,7 @@ pub struct OrganisationPatch {
     pub website: Change<String>,
     pub place: Change<i32>,
     pub name: Change<Vec<TextDraft>>,
+    pub identifiers: Change<Vec<(String, String)>>,
 }
 
 pub struct Organisations;
@@ -50,7 +55,7 @@ fn new_of(draft: &OrganisationDraft) -> NewOrganisation {
         website: draft.website.clone(),
         place_id: draft.place,
         names: draft.name.iter().map(|t| t.text.clone()).collect(),
-        identifiers: Vec::new(),
+        identifiers: draft.identifiers.clone(),
     }
 }
 
@@ -74,6 +79,7 @@ impl Record for Organisations {
             website: row.website.clone(),
             place: row.place_id,
             name: texts::drafts(&texts, "name"),
+            identifiers: organisations::identifiers_of(db, row.id).await?,
         })
     }
 
@@ -104,6 +110,10 @@ impl Record for Organisations {
             name: patch
                 .name
                 .apply_required(current.name, &at.at("name"), violations),
+            identifiers: patch
+                .identifiers
+                .apply(Some(current.identifiers))
+                .unwrap_or_default(),
         }
     }
 
@@ -141,6 +151,27 @@ impl Record for Organisations {
         {
             violations.add(&at.at("place"), Code::NotFound, "no Place has this ID");
         }
+        if draft.identifiers.len() > MAX_LIST_ITEMS {
+            violations.add(
+                &at.at("identifiers"),
+                Code::TooLong,
+                format!("lists more than {MAX_LIST_ITEMS} identifiers"),
+            );
+        }
+        for (index, (scheme, value)) in draft.identifiers.iter().enumerate() {
+            let item = at.at("identifiers").item(index);
+            violations.text(&item.at("scheme"), scheme, MAX_SHORT_TEXT);
+            violations.text(&item.at("value"), value, MAX_SHORT_TEXT);
+            let twice = draft.identifiers[..index].contains(&(scheme.clone(), value.clone()));
+            let held = organisations::identifier_holder(db, scheme, value, id).await?;
+            if twice || held.is_some() {
+                violations.add(
+                    &item.at("value"),
+                    Code::Duplicate,
+                    format!("`{scheme}` identifier `{value}` belongs to another organisation or is listed twice"),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -162,6 +193,9 @@ impl Record for Organisations {
         }
         if before.name != after.name {
             texts::replace(uow.db(), Self::TYPE, id, "name", &after.name).await?;
+        }
+        if before.identifiers != after.identifiers {
+            organisations::replace_identifiers(uow.db(), id, &after.identifiers).await?;
         }
         Ok(true)
     }
@@ -233,6 +267,16 @@ impl Record for Organisations {
                 ),
             ),
             ("name", super::texts_json(&draft.name)),
+            (
+                "identifiers",
+                json!(
+                    draft
+                        .identifiers
+                        .iter()
+                        .map(|(scheme, value)| json!({ "scheme": scheme, "value": value }))
+                        .collect::<Vec<_>>()
+                ),
+            ),
         ])
     }
 }

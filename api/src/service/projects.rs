@@ -12,7 +12,8 @@ use super::{Change, Record, global_id, texts_json};
 use crate::domain::audit::Snapshot;
 use crate::domain::money;
 use crate::domain::validation::{
-    Code, FieldPath, MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TITLE, TextDraft, Violations,
+    Code, FieldPath, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TITLE, TextDraft,
+    Violations,
 };
 use crate::store::projects::{self, NewProject};
 use crate::store::writes::{Operation, UnitOfWork, count_with, exists, ids_with};
@@ -33,6 +34,10 @@ pub struct ProjectDraft {
     pub title: Vec<TextDraft>,
     pub summary: Vec<TextDraft>,
     pub description: Vec<TextDraft>,
+    /// Its aims, each in its languages.
+    pub aims: Vec<Vec<TextDraft>>,
+    /// Its target groups, each in its languages.
+    pub target_groups: Vec<Vec<TextDraft>>,
     pub start_date: Option<NaiveDate>,
     pub start_precision: Option<DatePrecision>,
     pub end_date: Option<NaiveDate>,
@@ -55,6 +60,8 @@ pub struct ProjectPatch {
     pub title: Change<Vec<TextDraft>>,
     pub summary: Change<Vec<TextDraft>>,
     pub description: Change<Vec<TextDraft>>,
+    pub aims: Change<Vec<Vec<TextDraft>>>,
+    pub target_groups: Change<Vec<Vec<TextDraft>>>,
     pub start_date: Change<NaiveDate>,
     pub start_precision: Change<DatePrecision>,
     pub end_date: Change<NaiveDate>,
@@ -162,6 +169,8 @@ impl Record for Projects {
             title: texts::drafts(&texts, "title"),
             summary: texts::drafts(&texts, "summary"),
             description: texts::drafts(&texts, "description"),
+            aims: texts::list_drafts(&texts, "aim"),
+            target_groups: texts::list_drafts(&texts, "targetGroup"),
             start_date: row.start_date,
             start_precision: row.start_precision,
             end_date: row.end_date,
@@ -209,6 +218,11 @@ impl Record for Projects {
                 .description
                 .apply(Some(current.description))
                 .unwrap_or_default(),
+            aims: p.aims.apply(Some(current.aims)).unwrap_or_default(),
+            target_groups: p
+                .target_groups
+                .apply(Some(current.target_groups))
+                .unwrap_or_default(),
             start_precision: precision_of(
                 start_date,
                 p.start_precision.apply(current.start_precision),
@@ -242,6 +256,18 @@ impl Record for Projects {
         v.localized(&at.at("title"), &d.title, MAX_TITLE, true);
         v.localized(&at.at("summary"), &d.summary, MAX_LONG_TEXT, false);
         v.localized(&at.at("description"), &d.description, MAX_LONG_TEXT, false);
+        for (field, items) in [("aims", &d.aims), ("targetGroups", &d.target_groups)] {
+            if items.len() > MAX_LIST_ITEMS {
+                v.add(
+                    &at.at(field),
+                    Code::TooLong,
+                    format!("lists more than {MAX_LIST_ITEMS} items"),
+                );
+            }
+            for (index, item) in items.iter().enumerate() {
+                v.localized(&at.at(field).item(index), item, MAX_LONG_TEXT, true);
+            }
+        }
         v.ordered_dates(
             &at.at("endDate"),
             d.start_date,
@@ -321,6 +347,8 @@ impl Record for Projects {
         for field in LOCALIZED {
             texts::replace(uow.db(), Self::TYPE, id, field, localized(d, field)).await?;
         }
+        texts::replace_list(uow.db(), Self::TYPE, id, "aim", &d.aims).await?;
+        texts::replace_list(uow.db(), Self::TYPE, id, "targetGroup", &d.target_groups).await?;
         Ok(id)
     }
 
@@ -339,6 +367,19 @@ impl Record for Projects {
             if localized(before, field) != localized(after, field) {
                 texts::replace(uow.db(), Self::TYPE, id, field, localized(after, field)).await?;
             }
+        }
+        if before.aims != after.aims {
+            texts::replace_list(uow.db(), Self::TYPE, id, "aim", &after.aims).await?;
+        }
+        if before.target_groups != after.target_groups {
+            texts::replace_list(
+                uow.db(),
+                Self::TYPE,
+                id,
+                "targetGroup",
+                &after.target_groups,
+            )
+            .await?;
         }
         if (before.start_date, before.end_date) != (after.start_date, after.end_date) {
             // The start year keys the rollup; both dates split the lines over years.
@@ -378,6 +419,24 @@ impl Record for Projects {
             ("title", texts_json(&d.title)),
             ("summary", texts_json(&d.summary)),
             ("description", texts_json(&d.description)),
+            (
+                "aims",
+                json!(
+                    d.aims
+                        .iter()
+                        .map(|item| texts_json(item))
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            (
+                "targetGroups",
+                json!(
+                    d.target_groups
+                        .iter()
+                        .map(|item| texts_json(item))
+                        .collect::<Vec<_>>()
+                ),
+            ),
             ("startDate", json!(d.start_date)),
             ("startPrecision", json!(d.start_precision)),
             ("endDate", json!(d.end_date)),

@@ -300,3 +300,60 @@ pub async fn update_contact(
     };
     update_versioned::<contact::Entity>(uow, id, version, row).await
 }
+
+/// The (scheme, value) identifiers of organisation `id`, in order.
+pub async fn identifiers_of(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Vec<(String, String)>, DbErr> {
+    use sea_orm::{QueryFilter, QueryOrder};
+    Ok(organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::OrganisationId.eq(id))
+        .order_by_asc(organisation_identifier::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.scheme, i.value))
+        .collect())
+}
+
+/// The organisation other than `except` that has identifier `value` in `scheme`, if any.
+pub async fn identifier_holder(
+    db: &impl ConnectionTrait,
+    scheme: &str,
+    value: &str,
+    except: Option<i32>,
+) -> Result<Option<i32>, DbErr> {
+    use sea_orm::QueryFilter;
+    let mut select = organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::Scheme.eq(scheme))
+        .filter(organisation_identifier::Column::Value.eq(value));
+    if let Some(id) = except {
+        select = select.filter(organisation_identifier::Column::OrganisationId.ne(id));
+    }
+    Ok(select.one(db).await?.map(|i| i.organisation_id))
+}
+
+/// Replaces the identifiers of organisation `id`.
+pub async fn replace_identifiers(
+    db: &impl ConnectionTrait,
+    id: i32,
+    identifiers: &[(String, String)],
+) -> Result<(), DbErr> {
+    use sea_orm::QueryFilter;
+    organisation_identifier::Entity::delete_many()
+        .filter(organisation_identifier::Column::OrganisationId.eq(id))
+        .exec(db)
+        .await?;
+    for (scheme, value) in identifiers {
+        organisation_identifier::ActiveModel {
+            organisation_id: Set(id),
+            scheme: Set(scheme.clone()),
+            value: Set(value.clone()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

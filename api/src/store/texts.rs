@@ -123,3 +123,48 @@ pub async fn delete_of(
     }
     Ok(())
 }
+
+/// The texts of list field `field` (aims, target groups) among `rows`, one list of
+/// translations per item, in order.
+pub fn list_drafts(rows: &[TextRow], field: &str) -> Vec<Vec<TextDraft>> {
+    let mut items: std::collections::BTreeMap<i32, Vec<TextDraft>> = Default::default();
+    for row in rows.iter().filter(|row| row.field == field) {
+        items.entry(row.position).or_default().push(TextDraft {
+            lang: row.lang.clone(),
+            text: row.text.clone(),
+            is_original: row.is_original,
+        });
+    }
+    items.into_values().collect()
+}
+
+/// Replaces the items of list field `field` of record `id`.
+pub async fn replace_list(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+    field: &str,
+    items: &[Vec<TextDraft>],
+) -> Result<(), DbErr> {
+    localized_text::Entity::delete_many()
+        .filter(localized_text::Column::RecordType.eq(record.as_str()))
+        .filter(localized_text::Column::RecordId.eq(id))
+        .filter(localized_text::Column::Field.eq(field))
+        .exec(db)
+        .await?;
+    let new = (0..)
+        .zip(items)
+        .flat_map(|(position, texts)| {
+            texts.iter().map(move |t| NewText {
+                record,
+                record_id: id,
+                field: field.to_owned(),
+                position,
+                lang: t.lang.clone(),
+                text: t.text.clone(),
+                is_original: t.is_original,
+            })
+        })
+        .collect();
+    insert(db, new).await
+}

@@ -729,3 +729,61 @@ async fn racing_creates_of_one_key_give_one_record_and_a_user_error_never_an_int
         }
     }
 }
+
+#[tokio::test]
+async fn aims_target_groups_and_identifiers_are_written_as_lists() {
+    for app in apps_with_writers().await {
+        let (organisation, project, ..) = create_example(&app, "l").await;
+        let updated = mutate(
+            &app,
+            "updateProject",
+            json!({ "id": project, "patch": {
+                "aims": [[text("lv", "Mācīties", true), text("en", "To learn", false)], [text("lv", "Dalīties", true)]],
+                "targetGroups": [[text("lv", "Pieaugušie", true)]],
+            } }),
+            "project { aims(lang: \"en\") targetGroups }",
+        )
+        .await;
+        assert_eq!(user_errors(&updated), [], "[{}] {updated}", app.backend);
+        assert_eq!(updated["project"]["aims"], json!(["To learn", "Dalīties"]));
+        assert_eq!(updated["project"]["targetGroups"], json!(["Pieaugušie"]));
+        let bad_aim = mutate(
+            &app,
+            "updateProject",
+            json!({ "id": project, "patch": { "aims": [[text("lv", "A", false)]] } }),
+            "project { id }",
+        )
+        .await;
+        assert_eq!(
+            user_errors(&bad_aim),
+            [("input.patch.aims.0".to_owned(), "INVALID".to_owned())]
+        );
+
+        let with_ids = mutate(
+            &app,
+            "updateOrganisation",
+            json!({ "id": organisation, "patch": { "identifiers": [{ "scheme": "LV-REG", "value": "40008000001" }] } }),
+            "organisation { identifiers { scheme value } }",
+        )
+        .await;
+        assert_eq!(
+            with_ids["organisation"]["identifiers"],
+            json!([{ "scheme": "LV-REG", "value": "40008000001" }])
+        );
+        let taken = mutate(
+            &app,
+            "createOrganisation",
+            json!({ "key": "copycat", "kind": "NGO", "country": "LV", "name": [text("lv", "Kopija", true)],
+                    "identifiers": [{ "scheme": "LV-REG", "value": "40008000001" }] }),
+            "organisation { id }",
+        )
+        .await;
+        assert_eq!(
+            user_errors(&taken),
+            [(
+                "input.identifiers.0.value".to_owned(),
+                "DUPLICATE".to_owned()
+            )]
+        );
+    }
+}

@@ -30,6 +30,9 @@ pub struct CreateOrganisationInput {
     pub website: Option<String>,
     /// The place it is based in.
     pub place: Option<ID>,
+    /// Its identifiers in other systems (registries, social networks).
+    #[graphql(default)]
+    pub identifiers: Vec<ExternalIdentifierInput>,
     /// Echoed in the payload, for clients that match answers to requests.
     pub client_mutation_id: Option<String>,
 }
@@ -54,6 +57,21 @@ pub struct OrganisationPatchInput {
     pub website: MaybeUndefined<String>,
     /// New place, or null for none.
     pub place: MaybeUndefined<ID>,
+    /// All its identifiers, or null for none.
+    pub identifiers: MaybeUndefined<Vec<ExternalIdentifierInput>>,
+}
+
+/// An identifier of an organisation in another system; each belongs to one organisation.
+#[derive(InputObject, Debug, Clone)]
+pub struct ExternalIdentifierInput {
+    /// The identifier scheme, e.g. `FACEBOOK` or a registry's name.
+    pub scheme: String,
+    /// The identifier in that scheme.
+    pub value: String,
+}
+
+fn identifiers(list: Vec<ExternalIdentifierInput>) -> Vec<(String, String)> {
+    list.into_iter().map(|i| (i.scheme, i.value)).collect()
 }
 
 /// An update of an organisation.
@@ -109,6 +127,7 @@ impl OrganisationMutation {
             website: input.website,
             place: input.place.map(|id| ids::reference(RecordType::Place, &id)),
             name: texts(input.name),
+            identifiers: identifiers(input.identifiers),
         };
         let (id, user_errors) = create::<Organisations>(ctx, draft).await?;
         Ok(CreateOrganisationPayload {
@@ -134,6 +153,7 @@ impl OrganisationMutation {
             website: change(p.website, |v| v),
             place: change(p.place, |id| ids::reference(RecordType::Place, &id)),
             name: change(p.name, texts),
+            identifiers: change(p.identifiers, identifiers),
         };
         let (id, user_errors) =
             update::<Organisations>(ctx, &input.id, input.expected_version, patch).await?;

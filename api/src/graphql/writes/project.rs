@@ -29,6 +29,12 @@ pub struct CreateProjectInput {
     /// Its descriptions, if any; exactly one is the original.
     #[graphql(default)]
     pub description: Vec<LocalizedTextInput>,
+    /// Its aims, in order, each in its languages (exactly one original per aim).
+    #[graphql(default)]
+    pub aims: Vec<Vec<LocalizedTextInput>>,
+    /// Its target groups, in order, each in its languages (exactly one original per group).
+    #[graphql(default)]
+    pub target_groups: Vec<Vec<LocalizedTextInput>>,
     /// First day (or of its month or year; see `startPrecision`).
     pub start_date: Option<Date>,
     /// How exact `startDate` is; DAY when left out.
@@ -73,6 +79,10 @@ pub struct ProjectPatchInput {
     pub summary: MaybeUndefined<Vec<LocalizedTextInput>>,
     /// All its descriptions, or null for none.
     pub description: MaybeUndefined<Vec<LocalizedTextInput>>,
+    /// All its aims, in order, or null for none.
+    pub aims: MaybeUndefined<Vec<Vec<LocalizedTextInput>>>,
+    /// All its target groups, in order, or null for none.
+    pub target_groups: MaybeUndefined<Vec<Vec<LocalizedTextInput>>>,
     /// New start date, or null for none.
     pub start_date: MaybeUndefined<Date>,
     /// How exact the start date is.
@@ -138,6 +148,12 @@ fn places(ids: Vec<ID>) -> Vec<i32> {
         .collect()
 }
 
+fn text_lists(
+    items: Vec<Vec<LocalizedTextInput>>,
+) -> Vec<Vec<crate::domain::validation::TextDraft>> {
+    items.into_iter().map(texts).collect()
+}
+
 fn languages(codes: Vec<LanguageCode>) -> Vec<String> {
     codes.into_iter().map(|c| c.0).collect()
 }
@@ -161,6 +177,8 @@ impl ProjectMutation {
             title: texts(input.title),
             summary: texts(input.summary),
             description: texts(input.description),
+            aims: text_lists(input.aims),
+            target_groups: text_lists(input.target_groups),
             start_precision: precision_of(start_date, input.start_precision.map(Into::into)),
             start_date,
             end_precision: precision_of(end_date, input.end_precision.map(Into::into)),
@@ -197,6 +215,8 @@ impl ProjectMutation {
             title: change(p.title, texts),
             summary: change(p.summary, texts),
             description: change(p.description, texts),
+            aims: change(p.aims, text_lists),
+            target_groups: change(p.target_groups, text_lists),
             start_date: change(p.start_date, |d| d.0),
             start_precision: change(p.start_precision, Into::into),
             end_date: change(p.end_date, |d| d.0),
