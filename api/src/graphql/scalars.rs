@@ -151,7 +151,8 @@ pub struct DateTime(pub chrono::DateTime<FixedOffset>);
 const DATE_TIME_SHAPE: &str = "use RFC 3339 with an offset, e.g. \"2023-12-04T10:00:00+02:00\"";
 
 /// An instant: an RFC 3339 date and time with its offset from UTC, e.g.
-/// `"2023-12-04T10:00:00+02:00"`.
+/// `"2023-12-04T10:00:00+02:00"`; fractions of a second when there are any, e.g.
+/// `"2026-11-29T03:01:54.184676Z"`.
 #[Scalar(
     name = "DateTime",
     specified_by_url = "https://scalars.graphql.org/andimarek/date-time.html"
@@ -168,8 +169,10 @@ impl ScalarType for DateTime {
             })
     }
 
+    /// Fractions of a second only when there are any (`updatedAt` and audit times have them),
+    /// so instants order and filter exactly.
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
 }
 

@@ -632,7 +632,7 @@ async fn every_change_leaves_an_audit_entry_that_admins_read_with_personal_data_
         )
         .await;
         let query = "query($record: ID) { auditLog(first: 10, filter: { record: $record, actor: \"editor\" }) {
-            nodes { actor role operation recordType recordId version requestId changes { field old new } } } }";
+            nodes { actor role at operation recordType recordId version requestId changes { field old new } } } }";
         let log = app
             .post_as(ADMIN_KEY, query, json!({ "record": contact }))
             .await;
