@@ -32,11 +32,8 @@ pub async fn mutate_as(
     body["data"][field].clone()
 }
 
-/// `createProject` takes `CreateProjectInput`, `deleteX` takes `DeleteInput`, and so on.
+/// `createProject` takes `CreateProjectInput`, `deleteFunder` `DeleteFunderInput`, and so on.
 fn input_type_of(field: &str) -> String {
-    if field.starts_with("delete") {
-        return "DeleteInput".to_owned();
-    }
     if field == "attachSource" || field == "detachSource" {
         return "SourceLinkInput".to_owned();
     }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
-use super::{DeleteInput, LocalizedTextInput, change, create, delete, payloads, texts, update};
+use super::{LocalizedTextInput, change, create, delete, payloads, texts, update};
 use crate::graphql::context::loaders;
 use crate::graphql::enums::{DatePrecision, EventKind, OutcomeKind};
 use crate::graphql::ids;
@@ -55,6 +55,7 @@ pub struct CreateOutcomeInput {
 /// Changes to an outcome (its project stays): a field left out stays as it is; `null` clears
 /// it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "OutcomePatch")]
 pub struct OutcomePatchInput {
     /// New parent outcome in the same project (never one below it), or null for none.
     pub parent: MaybeUndefined<ID>,
@@ -97,6 +98,7 @@ payloads!(
     CreateOutcomePayload,
     UpdateOutcomePayload,
     DeleteOutcomePayload,
+    DeleteOutcomeInput,
     "an outcome"
 );
 
@@ -172,9 +174,10 @@ impl OutcomeMutation {
     async fn delete_outcome(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteOutcomeInput,
     ) -> Result<DeleteOutcomePayload> {
-        let (deleted_id, user_errors) = delete::<Outcomes>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Outcomes>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteOutcomePayload {
             deleted_id,
             user_errors,
@@ -227,6 +230,7 @@ pub struct CreateEventInput {
 /// Changes to an event (its project stays): a field left out stays as it is; `null` clears
 /// it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "EventPatch")]
 pub struct EventPatchInput {
     /// New parent event in the same project, or null for none.
     pub parent: MaybeUndefined<ID>,
@@ -277,6 +281,7 @@ payloads!(
     CreateEventPayload,
     UpdateEventPayload,
     DeleteEventPayload,
+    DeleteEventInput,
     "an event"
 );
 
@@ -361,9 +366,10 @@ impl EventMutation {
     async fn delete_event(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteEventInput,
     ) -> Result<DeleteEventPayload> {
-        let (deleted_id, user_errors) = delete::<Events>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Events>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteEventPayload {
             deleted_id,
             user_errors,
@@ -398,6 +404,7 @@ pub struct CreateContactInput {
 
 /// Changes to a contact: a field left out stays as it is; `null` clears it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "ContactPatch")]
 pub struct ContactPatchInput {
     /// New project, or null for none (an organisation must remain).
     pub project: MaybeUndefined<ID>,
@@ -434,6 +441,7 @@ payloads!(
     CreateContactPayload,
     UpdateContactPayload,
     DeleteContactPayload,
+    DeleteContactInput,
     "a contact"
 );
 
@@ -501,9 +509,10 @@ impl ContactMutation {
     async fn delete_contact(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteContactInput,
     ) -> Result<DeleteContactPayload> {
-        let (deleted_id, user_errors) = delete::<Contacts>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Contacts>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteContactPayload {
             deleted_id,
             user_errors,

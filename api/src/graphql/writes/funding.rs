@@ -4,8 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
 use super::{
-    DeleteInput, LocalizedTextInput, MoneyInput, change, create, delete, money, payloads, texts,
-    update,
+    LocalizedTextInput, MoneyInput, change, create, delete, money, payloads, texts, update,
 };
 use crate::graphql::context::loaders;
 use crate::graphql::enums::FundingKind;
@@ -43,6 +42,7 @@ pub struct CreateFunderInput {
 
 /// Changes to a funder: a field left out stays as it is; `null` clears it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "FunderPatch")]
 pub struct FunderPatchInput {
     /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
@@ -75,6 +75,7 @@ payloads!(
     CreateFunderPayload,
     UpdateFunderPayload,
     DeleteFunderPayload,
+    DeleteFunderInput,
     "a funder"
 );
 
@@ -139,9 +140,10 @@ impl FunderMutation {
     async fn delete_funder(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteFunderInput,
     ) -> Result<DeleteFunderPayload> {
-        let (deleted_id, user_errors) = delete::<Funders>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Funders>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteFunderPayload {
             deleted_id,
             user_errors,
@@ -172,6 +174,7 @@ pub struct CreateProgrammeInput {
 
 /// Changes to a programme: a field left out stays as it is; `null` clears it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "ProgrammePatch")]
 pub struct ProgrammePatchInput {
     /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
@@ -205,6 +208,7 @@ payloads!(
     CreateProgrammePayload,
     UpdateProgrammePayload,
     DeleteProgrammePayload,
+    DeleteProgrammeInput,
     "a programme"
 );
 
@@ -270,9 +274,10 @@ impl ProgrammeMutation {
     async fn delete_programme(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteProgrammeInput,
     ) -> Result<DeleteProgrammePayload> {
-        let (deleted_id, user_errors) = delete::<Programmes>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Programmes>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteProgrammePayload {
             deleted_id,
             user_errors,
@@ -309,6 +314,7 @@ pub struct CreateFundingLineInput {
 /// Changes to a funding line (its project stays): a field left out stays as it is; `null`
 /// clears it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "FundingLinePatch")]
 pub struct FundingLinePatchInput {
     /// New kind; cannot be cleared.
     pub kind: MaybeUndefined<FundingKind>,
@@ -343,6 +349,7 @@ payloads!(
     CreateFundingLinePayload,
     UpdateFundingLinePayload,
     DeleteFundingLinePayload,
+    DeleteFundingLineInput,
     "a funding line"
 );
 
@@ -414,9 +421,10 @@ impl FundingLineMutation {
     async fn delete_funding_line(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteFundingLineInput,
     ) -> Result<DeleteFundingLinePayload> {
-        let (deleted_id, user_errors) = delete::<FundingLines>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<FundingLines>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteFundingLinePayload {
             deleted_id,
             user_errors,

@@ -188,21 +188,33 @@ pub(crate) async fn update<R: Record>(
     outcome(service::update::<R>(db(ctx)?, &author, id, expected_version, patch).await)
 }
 
-/// Deletes record `input.id` of type `R` for the caller: its global ID, or the user errors.
+/// Deletes record `id` of type `R` for the caller: its global ID, or the user errors.
 pub(crate) async fn delete<R: Record>(
     ctx: &Context<'_>,
-    input: &DeleteInput,
+    id: &ID,
+    expected_version: Option<i32>,
 ) -> Result<(Option<ID>, Vec<UserError>), ApiError> {
     let author = author(ctx)?;
-    let id = ids::reference(R::TYPE, &input.id);
+    let number = ids::reference(R::TYPE, id);
     let (done, errors) =
-        outcome(service::delete::<R>(db(ctx)?, &author, id, input.expected_version).await)?;
-    Ok((done.map(|()| input.id.clone()), errors))
+        outcome(service::delete::<R>(db(ctx)?, &author, number, expected_version).await)?;
+    Ok((done.map(|()| id.clone()), errors))
 }
 
-/// Declares the three payloads of a record type.
+/// Declares the three payloads of a record type, and the input of its delete.
 macro_rules! payloads {
-    ($record:ty, $field:ident, $create:ident, $update:ident, $delete:ident, $what:literal) => {
+    ($record:ty, $field:ident, $create:ident, $update:ident, $delete:ident, $delete_input:ident, $what:literal) => {
+        #[doc = concat!("Which ", $what, " to delete.")]
+        #[derive(async_graphql::InputObject, Debug)]
+        pub struct $delete_input {
+            /// The record to delete.
+            pub id: async_graphql::ID,
+            /// Delete only if the record is still at this version (from its `version` field).
+            pub expected_version: Option<i32>,
+            /// Echoed in the payload, for clients that match answers to requests.
+            pub client_mutation_id: Option<String>,
+        }
+
         #[doc = concat!("The result of creating ", $what, ".")]
         #[derive(async_graphql::SimpleObject)]
         pub struct $create {
@@ -238,14 +250,3 @@ macro_rules! payloads {
     };
 }
 pub(crate) use payloads;
-
-/// The input of every delete.
-#[derive(InputObject, Debug)]
-pub struct DeleteInput {
-    /// The record to delete.
-    pub id: async_graphql::ID,
-    /// Delete only if the record is still at this version (from its `version` field).
-    pub expected_version: Option<i32>,
-    /// Echoed in the payload, for clients that match answers to requests.
-    pub client_mutation_id: Option<String>,
-}

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
-use super::{DeleteInput, LocalizedTextInput, change, create, delete, payloads, texts, update};
+use super::{LocalizedTextInput, change, create, delete, payloads, texts, update};
 use crate::graphql::context::loaders;
 use crate::graphql::enums::OrganisationKind;
 use crate::graphql::ids;
@@ -40,6 +40,7 @@ pub struct CreateOrganisationInput {
 /// Changes to an organisation: a field left out stays as it is; `null` clears it where it may
 /// be cleared.
 #[derive(InputObject, Default)]
+#[graphql(name = "OrganisationPatch")]
 pub struct OrganisationPatchInput {
     /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
@@ -93,6 +94,7 @@ payloads!(
     CreateOrganisationPayload,
     UpdateOrganisationPayload,
     DeleteOrganisationPayload,
+    DeleteOrganisationInput,
     "an organisation"
 );
 
@@ -170,9 +172,10 @@ impl OrganisationMutation {
     async fn delete_organisation(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteOrganisationInput,
     ) -> Result<DeleteOrganisationPayload> {
-        let (deleted_id, user_errors) = delete::<Organisations>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Organisations>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteOrganisationPayload {
             deleted_id,
             user_errors,

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
-use super::{DeleteInput, change, create, delete, payloads, update};
+use super::{change, create, delete, payloads, update};
 use crate::graphql::context::loaders;
 use crate::graphql::enums::ParticipationRole;
 use crate::graphql::ids;
@@ -27,6 +27,7 @@ pub struct CreateParticipationInput {
 
 /// Changes to a participation (its project stays): a field left out stays as it is.
 #[derive(InputObject, Default)]
+#[graphql(name = "ParticipationPatch")]
 pub struct ParticipationPatchInput {
     /// Another organisation; cannot be cleared.
     pub organisation: MaybeUndefined<ID>,
@@ -55,6 +56,7 @@ payloads!(
     CreateParticipationPayload,
     UpdateParticipationPayload,
     DeleteParticipationPayload,
+    DeleteParticipationInput,
     "a participation"
 );
 
@@ -121,9 +123,10 @@ impl ParticipationMutation {
     async fn delete_participation(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteParticipationInput,
     ) -> Result<DeleteParticipationPayload> {
-        let (deleted_id, user_errors) = delete::<Participations>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Participations>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteParticipationPayload {
             deleted_id,
             user_errors,

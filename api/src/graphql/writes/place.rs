@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
-use super::{DeleteInput, LocalizedTextInput, change, create, delete, payloads, texts, update};
+use super::{LocalizedTextInput, change, create, delete, payloads, texts, update};
 use crate::graphql::context::loaders;
 use crate::graphql::enums::PlaceKind;
 use crate::graphql::ids;
@@ -33,6 +33,7 @@ pub struct CreatePlaceInput {
 
 /// Changes to a place: a field left out stays as it is; `null` clears it where it may be.
 #[derive(InputObject, Default)]
+#[graphql(name = "PlacePatch")]
 pub struct PlacePatchInput {
     /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
@@ -67,6 +68,7 @@ payloads!(
     CreatePlacePayload,
     UpdatePlacePayload,
     DeletePlacePayload,
+    DeletePlaceInput,
     "a place"
 );
 
@@ -136,9 +138,10 @@ impl PlaceMutation {
     async fn delete_place(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeletePlaceInput,
     ) -> Result<DeletePlacePayload> {
-        let (deleted_id, user_errors) = delete::<Places>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Places>(ctx, &input.id, input.expected_version).await?;
         Ok(DeletePlacePayload {
             deleted_id,
             user_errors,
@@ -164,6 +167,7 @@ pub struct CreateSourceDocumentInput {
 
 /// Changes to a source document: a field left out stays as it is.
 #[derive(InputObject, Default)]
+#[graphql(name = "SourceDocumentPatch")]
 pub struct SourceDocumentPatchInput {
     /// New file name; cannot be cleared.
     pub file_name: MaybeUndefined<String>,
@@ -194,6 +198,7 @@ payloads!(
     CreateSourceDocumentPayload,
     UpdateSourceDocumentPayload,
     DeleteSourceDocumentPayload,
+    DeleteSourceDocumentInput,
     "a source document"
 );
 
@@ -260,9 +265,10 @@ impl SourceDocumentMutation {
     async fn delete_source_document(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteSourceDocumentInput,
     ) -> Result<DeleteSourceDocumentPayload> {
-        let (deleted_id, user_errors) = delete::<SourceDocuments>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<SourceDocuments>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteSourceDocumentPayload {
             deleted_id,
             user_errors,

@@ -4,8 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::enums::RecordType;
 
 use super::{
-    DeleteInput, LocalizedTextInput, MoneyInput, change, create, delete, money, payloads, texts,
-    update,
+    LocalizedTextInput, MoneyInput, change, create, delete, money, payloads, texts, update,
 };
 use crate::graphql::context::loaders;
 use crate::graphql::enums::DatePrecision;
@@ -68,6 +67,7 @@ pub struct CreateProjectInput {
 /// Changes to a project: a field left out stays as it is; `null` clears it where it may be
 /// cleared. Lists replace the old list.
 #[derive(InputObject, Default)]
+#[graphql(name = "ProjectPatch")]
 pub struct ProjectPatchInput {
     /// New key; cannot be cleared.
     pub key: MaybeUndefined<String>,
@@ -128,6 +128,7 @@ payloads!(
     CreateProjectPayload,
     UpdateProjectPayload,
     DeleteProjectPayload,
+    DeleteProjectInput,
     "a project"
 );
 
@@ -244,9 +245,10 @@ impl ProjectMutation {
     async fn delete_project(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        input: DeleteProjectInput,
     ) -> Result<DeleteProjectPayload> {
-        let (deleted_id, user_errors) = delete::<Projects>(ctx, &input).await?;
+        let (deleted_id, user_errors) =
+            delete::<Projects>(ctx, &input.id, input.expected_version).await?;
         Ok(DeleteProjectPayload {
             deleted_id,
             user_errors,
