@@ -2,9 +2,13 @@
 //!
 //! The layers, each depending only on those below it:
 //! - [`http`]: the axum routes: GraphQL transport, response shaping, CSRF, probes, metrics.
-//! - [`graphql`]: the schema, thin: types, filter inputs, root fields, request extensions.
+//! - [`graphql`]: the schema, thin: types, filter inputs, root fields, mutations (turning
+//!   inputs into drafts and results into payloads), request extensions.
+//! - [`service`]: what a write does: the one write path (authorize, lock, check the version,
+//!   validate everything, write with derived data and the audit entry, commit).
 //! - [`store`]: all database access: rows, filters, keyset pages, loaders, analytics SQL,
-//!   derived tables, rate-limit buckets.
+//!   derived tables, units of work with their audit entries, idempotency keys, rate-limit
+//!   buckets.
 //! - [`domain`]: the rules, with no database and no GraphQL.
 //!
 //! Beside them: [`auth`] (principals, roles and API keys), [`config`] (typed settings), [`startup`] (builds and serves the application),

@@ -1,6 +1,6 @@
 //! Who is calling and what they may do: principals, their roles, and the rules that depend on
-//! them. API keys (`keys`) name a principal; resolvers and (later) the write path ask the
-//! principal, never the transport.
+//! them. API keys (`keys`) name a principal; resolvers and the write path ask the principal,
+//! never the transport.
 
 pub mod keys;
 
@@ -13,7 +13,7 @@ pub enum Role {
     /// Reads public data, with a rate-limit bucket of its own.
     #[default]
     Reader,
-    /// May write (when writes arrive); reads like a reader.
+    /// Writes every record type; reads like a reader.
     Editor,
     /// Everything, personal data included.
     Admin,

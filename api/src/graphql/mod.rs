@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain area, each with its types, filter inputs and root
-//! fields, merged into one `Query`. It is thin: inputs become store filters and store rows
+//! fields, merged into one `Query`; the mutations, one module per area, in [`writes`], merged
+//! into one `Mutation`. It is thin: inputs become store filters and store rows
 //! become types; the SQL lives in [`crate::store`] and the rules in [`crate::domain`]. Request
 //! policies (cost, limits, metering, trusted documents) are in [`extensions`]. No HTTP here:
 //! the schema can be built and run on its own.

@@ -1,7 +1,10 @@
 //! Derived data that analytics group by, kept next to the facts it comes from: the programme
 //! closure table, each project's start year, the pro-rata split of funding lines over calendar
 //! years, and the rollup of funding lines that totals over all projects read. `refresh` brings
-//! them up to date; every write path calls it.
+//! them up to date at start-up (after the seed or the generator wrote); a mutation keeps them
+//! right in its own transaction: it splits its project's lines again, rebuilds the programme
+//! tree, and moves the rollup by the difference between its project's contributions before
+//! and after. `rebuild` recomputes everything from the facts, for checks.
 
 use std::collections::HashMap;
 

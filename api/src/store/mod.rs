@@ -1,6 +1,7 @@
-//! All database access: one module per aggregate (its rows, filters, orderings and pages), the
-//! DataLoaders that batch relations, keyset pages, the analytics SQL, the derived tables, and
-//! the rate-limit buckets. Callers get plain row types and pass store-level filters; the
+//! All database access: one module per aggregate (its rows, filters, orderings, pages and
+//! writes), the DataLoaders that batch relations, keyset pages, the analytics SQL, the derived
+//! tables, the write side ([`writes`]: units of work, versioned updates), the audit log,
+//! idempotency keys, and the rate-limit buckets. Callers get plain row types and pass store-level filters; the
 //! GraphQL layer above never builds SQL.
 
 pub mod analytics;

@@ -316,7 +316,52 @@ async fn every_violation_is_reported_at_once_with_its_path_and_nothing_is_writte
         )
         .await["outcome"]["id"]
             .clone();
+        let places = app
+            .data(
+                "{ places(first: 100) { nodes { id key parent { key } } } }",
+                json!({}),
+            )
+            .await;
+        let latvia = crate::helpers::id_where(&places["places"], "key", "lv");
+        let inside_latvia = places["places"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|p| p["parent"]["key"] == "lv")
+            .map(|p| p["id"].clone())
+            .expect("a place inside Latvia");
+        let work_package = mutate(
+            &app,
+            "createOutcome",
+            json!({ "project": project, "kind": "WORK_PACKAGE", "title": [text("en", "WP", true)] }),
+            "outcome { id }",
+        )
+        .await["outcome"]["id"]
+            .clone();
+        let deliverable = mutate(
+            &app,
+            "createOutcome",
+            json!({ "project": project, "parent": work_package, "kind": "DELIVERABLE", "title": [text("en", "D1", true)] }),
+            "outcome { id }",
+        )
+        .await["outcome"]["id"]
+            .clone();
         let refusals = vec![
+            Refusal {
+                field: "updatePlace",
+                input: json!({ "id": latvia, "patch": { "parent": inside_latvia } }),
+                expected: vec![("input.patch.parent", "INVALID")],
+            },
+            Refusal {
+                field: "updateOutcome",
+                input: json!({ "id": work_package, "patch": { "parent": deliverable } }),
+                expected: vec![("input.patch.parent", "INVALID")],
+            },
+            Refusal {
+                field: "updateOutcome",
+                input: json!({ "id": work_package, "patch": { "parent": work_package } }),
+                expected: vec![("input.patch.parent", "INVALID")],
+            },
             Refusal {
                 field: "createOrganisation",
                 input: json!({
