@@ -45,6 +45,36 @@ pub enum Command {
     PrintSchema,
     /// Fill the database with synthetic data (after migrating it), deterministic per seed.
     Generate(GenerateOptions),
+    /// Manage API keys kept in the database (after preparing it as `migrate` does).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// What to do with API keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key and print it, alone, on standard output: it is shown this once.
+    Create {
+        /// A unique name for the key; the audit log and rate limits name the caller by it.
+        #[arg(long)]
+        name: String,
+        /// `reader`, `editor` or `admin`.
+        #[arg(long)]
+        role: String,
+        /// The key of an organisation an editor may write for; repeat for several.
+        #[arg(long = "organisation")]
+        organisations: Vec<String>,
+        /// The day the key stops working (it works until that day begins, UTC), `YYYY-MM-DD`.
+        #[arg(long)]
+        expires: Option<chrono::NaiveDate>,
+    },
+    /// List every key (never its secret): name, role, prefix, scope and times.
+    List,
+    /// Revoke the key with this name; every replica refuses it from the next request on.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
 }
 
 /// How the server logs.

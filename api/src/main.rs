@@ -1,7 +1,7 @@
 //! The server binary: `cargo run` serves; `cargo run -- print-schema` prints the SDL; see
 //! `cargo run -- --help`.
 
-use api::cli::{Cli, Command};
+use api::cli::{Cli, Command, KeysCommand};
 use api::startup::{Application, shutdown_signal};
 
 /// jemalloc rather than glibc's allocator or mimalloc: resolving a GraphQL response allocates
@@ -17,6 +17,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::PrintSchema) = cli.command {
         print!("{}", api::graphql::sdl());
         return Ok(());
+    }
+    if let Some(Command::Keys(command)) = &cli.command {
+        // No logger: standard output carries the new key alone.
+        return keys(&cli, command).await;
     }
     cli.logging.init()?;
     if let Some(Command::Generate(options)) = &cli.command {
@@ -49,5 +53,59 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(&cli.settings).await?;
     tracing::info!(address = %app.local_addr()?, "serving GraphQL at /graphql");
     app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// `api keys …`: prepares the database as `migrate` does, then manages keys.
+async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
+    let settings = &cli.settings;
+    let (db, _) = api::store::database::connect(
+        &settings.database_url,
+        2,
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
+    api::startup::prepare(&db, settings).await?;
+    match command {
+        KeysCommand::Create {
+            name,
+            role,
+            organisations,
+            expires,
+        } => {
+            let secret =
+                api::service::api_keys::create(&db, name, role, organisations, *expires).await?;
+            println!("{secret}");
+        }
+        KeysCommand::List => {
+            for key in api::service::api_keys::list(&db).await? {
+                let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map_or_else(
+                        || "-".to_owned(),
+                        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                    )
+                };
+                println!(
+                    "{}\t{}\tpga_{}…\torganisations: {}\tcreated {}\texpires {}\trevoked {}\tlast used {}",
+                    key.name,
+                    key.role,
+                    key.prefix,
+                    if key.organisations.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        key.organisations.join(",")
+                    },
+                    day(Some(key.created_at)),
+                    day(key.expires_at),
+                    day(key.revoked_at),
+                    day(key.last_used_at),
+                );
+            }
+        }
+        KeysCommand::Revoke { name } => {
+            api::service::api_keys::revoke(&db, name).await?;
+            eprintln!("revoked `{name}`");
+        }
+    }
     Ok(())
 }

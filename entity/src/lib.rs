@@ -2,6 +2,8 @@
 //! them. No GraphQL and no HTTP here: the API crate maps these into its own types, so a column
 //! change is always an explicit API change.
 
+pub mod api_key;
+pub mod api_key_organisation;
 pub mod audit_entry;
 pub mod contact;
 pub mod enums;

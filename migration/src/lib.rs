@@ -12,6 +12,7 @@ mod m20261128_000005_funding_line_rollup;
 mod m20261128_000006_covering_participations;
 mod m20261129_000007_event_end_dates;
 mod m20261129_000008_writes;
+mod m20261129_000009_api_keys;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_covering_participations::Migration),
             Box::new(m20261129_000007_event_end_dates::Migration),
             Box::new(m20261129_000008_writes::Migration),
+            Box::new(m20261129_000009_api_keys::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! them. API keys (`keys`) name a principal; resolvers and the write path ask the principal,
 //! never the transport.
 
+pub mod issued;
 pub mod keys;
 
 use std::fmt;
@@ -50,8 +51,13 @@ pub enum Principal {
     /// No key: public data only.
     #[default]
     Anonymous,
-    /// A known API key.
-    Key { name: String, role: Role },
+    /// A known API key: its name, role, and (for an editor) the organisations it is scoped
+    /// to, by database id.
+    Key {
+        name: String,
+        role: Role,
+        organisations: Vec<i32>,
+    },
 }
 
 impl Principal {
@@ -85,6 +91,7 @@ mod tests {
             let key = Principal::Key {
                 name: "k".into(),
                 role,
+                organisations: Vec::new(),
             };
             assert_eq!(key.may_see_personal_data(), sees, "{role}");
         }

@@ -26,6 +26,7 @@ pub mod project;
 pub mod scalars;
 pub mod source;
 pub mod text;
+pub mod viewer;
 pub mod writes;
 
 use std::num::NonZeroUsize;
@@ -54,6 +55,7 @@ pub struct Query(
     source::SourceQuery,
     analytics::AnalyticsQuery,
     audit::AuditQuery,
+    viewer::ViewerQuery,
 );
 
 /// Documents each replica remembers for automatic persisted queries.

@@ -5,16 +5,23 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::http::HeaderMap;
 
-use crate::auth::Principal;
 use crate::auth::keys::ApiKeys;
+use crate::auth::{Principal, issued};
+use crate::store::Database;
+use crate::store::api_keys::{self, Lookup};
 use crate::store::rate_limits::Client;
 
 /// The header an API key is sent in.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// Why a caller could not be identified.
+/// Why a caller could not be identified: the key it sent is malformed, unknown, revoked or
+/// expired (the message says which), or the lookup failed.
 #[derive(Debug, PartialEq, Eq)]
-pub struct UnknownApiKey;
+pub enum UnknownApiKey {
+    Refused(&'static str),
+    /// The key could not be looked up (the database is unreachable).
+    Unavailable,
+}
 
 /// Who a request comes from: its rate-limit bucket and the principal the rules see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,25 +31,55 @@ pub struct Caller {
 }
 
 /// The caller of a request. A key that is sent but unknown is refused rather than treated as
-/// no key, so a typo shows at once instead of as a smaller rate limit.
-pub fn identify(
+/// no key, so a typo shows at once instead of as a smaller rate limit. Issued keys (`pga_…`)
+/// are looked up in the database on every request, so a revocation holds at once everywhere;
+/// `API_KEYS` entries are known from start-up.
+pub async fn identify(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
     keys: &ApiKeys,
+    db: &Database,
     trust_forwarded_for: bool,
 ) -> Result<Caller, UnknownApiKey> {
     if let Some(secret) = headers.get(API_KEY_HEADER) {
-        let secret = secret.to_str().map_err(|_| UnknownApiKey)?;
+        let secret = secret
+            .to_str()
+            .map_err(|_| UnknownApiKey::Refused("the API key is malformed"))?
+            .trim();
+        if let Some(prefix) = issued::prefix_of(secret) {
+            return match api_keys::find(db, prefix, secret).await {
+                Ok(Lookup::Active {
+                    name,
+                    role,
+                    organisations,
+                }) => Ok(Caller {
+                    client: Client::ApiKey(name.clone()),
+                    principal: Principal::Key {
+                        name,
+                        role: role.parse().unwrap_or_default(),
+                        organisations,
+                    },
+                }),
+                Ok(Lookup::Revoked) => Err(UnknownApiKey::Refused("the API key was revoked")),
+                Ok(Lookup::Expired) => Err(UnknownApiKey::Refused("the API key has expired")),
+                Ok(Lookup::Unknown) => Err(UnknownApiKey::Refused("the API key is not known")),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot look up an API key");
+                    Err(UnknownApiKey::Unavailable)
+                }
+            };
+        }
         return keys
-            .find(secret.trim())
+            .find(secret)
             .map(|(name, role)| Caller {
                 client: Client::ApiKey(name.to_owned()),
                 principal: Principal::Key {
                     name: name.to_owned(),
                     role,
+                    organisations: Vec::new(),
                 },
             })
-            .ok_or(UnknownApiKey);
+            .ok_or(UnknownApiKey::Refused("the API key is not known"));
     }
     let forwarded = trust_forwarded_for
         .then(|| headers.get("x-forwarded-for")?.to_str().ok())
@@ -67,26 +104,41 @@ mod tests {
         ApiKeys::parse(&["dashboard:0123456789abcdef0123".to_owned()]).expect("a valid key list")
     }
 
-    #[test]
-    fn a_known_key_names_the_client_and_an_unknown_one_is_refused() {
+    #[tokio::test]
+    async fn a_known_key_names_the_client_and_an_unknown_one_is_refused() {
         let mut headers = HeaderMap::new();
         headers.insert(
             API_KEY_HEADER,
             HeaderValue::from_static("0123456789abcdef0123"),
         );
         assert_eq!(
-            identify(&headers, None, &keys(), false).map(|c| c.client),
+            identify(&headers, None, &keys(), &Database::default(), false)
+                .await
+                .map(|c| c.client),
             Ok(Client::ApiKey("dashboard".to_owned()))
         );
         headers.insert(
             API_KEY_HEADER,
             HeaderValue::from_static("not-a-key-at-all-really"),
         );
-        assert_eq!(identify(&headers, None, &keys(), false), Err(UnknownApiKey));
+        // An issued key with a wrong checksum is refused without a lookup.
+        let mut typo = headers.clone();
+        typo.insert(
+            API_KEY_HEADER,
+            HeaderValue::from_static("pga_0123456789abcdefghijABCDEFGHIJKL000000"),
+        );
+        assert_eq!(
+            identify(&typo, None, &keys(), &Database::default(), false).await,
+            Err(UnknownApiKey::Refused("the API key is not known"))
+        );
+        assert_eq!(
+            identify(&headers, None, &keys(), &Database::default(), false).await,
+            Err(UnknownApiKey::Refused("the API key is not known"))
+        );
     }
 
-    #[test]
-    fn forwarded_addresses_count_only_when_trusted() {
+    #[tokio::test]
+    async fn forwarded_addresses_count_only_when_trusted() {
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-forwarded-for",
@@ -94,11 +146,15 @@ mod tests {
         );
         let peer = Some(SocketAddr::from(([10, 0, 0, 2], 5000)));
         assert_eq!(
-            identify(&headers, peer, &keys(), true).map(|c| c.client),
+            identify(&headers, peer, &keys(), &Database::default(), true)
+                .await
+                .map(|c| c.client),
             Ok(Client::Address("198.51.100.7".to_owned()))
         );
         assert_eq!(
-            identify(&headers, peer, &keys(), false).map(|c| c.client),
+            identify(&headers, peer, &keys(), &Database::default(), false)
+                .await
+                .map(|c| c.client),
             Ok(Client::Address("10.0.0.2".to_owned()))
         );
     }

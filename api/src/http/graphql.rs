@@ -152,27 +152,55 @@ async fn execute(
     }
 }
 
-/// The caller of `request`, unless it sent an unknown API key.
-fn caller_of(state: &AppState, request: &Request) -> Result<client::Caller, client::UnknownApiKey> {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+/// The caller of a request with these headers from `peer`, unless it sent a key that is not
+/// in force. Takes the headers rather than the request: the body is not `Sync`.
+async fn caller_of(
+    state: &AppState,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Result<client::Caller, client::UnknownApiKey> {
     client::identify(
-        request.headers(),
+        &headers,
         peer,
         &state.api_keys,
+        &state.db,
         state.trust_forwarded_for,
     )
+    .await
 }
 
-fn unknown_api_key(media: MediaType) -> axum::response::Response {
-    request_error(
-        StatusCode::UNAUTHORIZED,
-        media,
-        code::UNAUTHENTICATED,
-        "the API key is not known; leave the header out to call without one",
-    )
+/// The network peer of `request`.
+fn peer_of(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
+
+/// 401 UNAUTHENTICATED with `WWW-Authenticate`, saying why the key was refused; nothing runs.
+fn unknown_api_key(media: MediaType, why: client::UnknownApiKey) -> axum::response::Response {
+    let mut response = match why {
+        client::UnknownApiKey::Refused(reason) => request_error(
+            StatusCode::UNAUTHORIZED,
+            media,
+            code::UNAUTHENTICATED,
+            &format!("{reason}; leave the header out to call without one"),
+        ),
+        client::UnknownApiKey::Unavailable => {
+            let error = crate::error::ApiError::Unavailable;
+            return request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                error.code(),
+                &error.message(),
+            );
+        }
+    };
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("ApiKey header=\"X-API-Key\""),
+    );
+    response
 }
 
 pub async fn graphql_post(
@@ -180,8 +208,10 @@ pub async fn graphql_post(
     request: Request,
 ) -> axum::response::Response {
     let media = MediaType::negotiate(request.headers());
-    let Ok(caller) = caller_of(&state, &request) else {
-        return unknown_api_key(media);
+    let peer = peer_of(&request);
+    let caller = match caller_of(&state, request.headers().clone(), peer).await {
+        Ok(caller) => caller,
+        Err(why) => return unknown_api_key(media, why),
     };
     let transport = Transport::of(request.headers(), true);
     let key = match idempotency::key_of(request.headers()) {
@@ -244,8 +274,10 @@ pub async fn graphql_get(
         return super::pages::explorer(state.production);
     }
     let media = MediaType::negotiate(request.headers());
-    let Ok(caller) = caller_of(&state, &request) else {
-        return unknown_api_key(media);
+    let peer = peer_of(&request);
+    let caller = match caller_of(&state, request.headers().clone(), peer).await {
+        Ok(caller) => caller,
+        Err(why) => return unknown_api_key(media, why),
     };
     let transport = Transport::of(request.headers(), false);
     let request =

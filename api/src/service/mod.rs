@@ -6,6 +6,7 @@
 //! write path for all of them: authorize, lock, check the version, validate everything, write,
 //! audit, commit.
 
+pub mod api_keys;
 pub mod contacts;
 pub mod events;
 pub mod funding;
@@ -74,7 +75,7 @@ pub type WriteResult<T> = Result<T, WriteError>;
 /// with FORBIDDEN before anything is read.
 pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Author, ApiError> {
     match principal {
-        Principal::Key { name, role } if *role >= Role::Editor => Ok(Author {
+        Principal::Key { name, role, .. } if *role >= Role::Editor => Ok(Author {
             actor: name.clone(),
             role: role.to_string(),
             request_id: request.request_id.clone(),

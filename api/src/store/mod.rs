@@ -5,6 +5,7 @@
 //! GraphQL layer above never builds SQL.
 
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod database;
 pub mod derived;

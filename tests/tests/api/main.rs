@@ -13,6 +13,7 @@ mod funders;
 mod generator;
 mod helpers;
 mod hostile;
+mod keys;
 mod lifecycle;
 mod limits;
 mod metering;
