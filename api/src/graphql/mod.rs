@@ -56,6 +56,7 @@ pub struct Query(
     analytics::AnalyticsQuery,
     audit::AuditQuery,
     viewer::ViewerQuery,
+    writes::api_key::ApiKeyQuery,
 );
 
 /// Documents each replica remembers for automatic persisted queries.

@@ -30,6 +30,7 @@ pub enum ViewerRole {
 /// The caller of this request.
 pub struct Viewer(Principal);
 
+/// The caller of this request, as the API sees it.
 #[Object]
 impl Viewer {
     /// How the caller identified itself.

@@ -7,12 +7,28 @@ use sea_orm::DatabaseConnection;
 use crate::auth::Role;
 use crate::store::api_keys::{self, KeyListing};
 
-/// Issues a key and returns its secret; the error says what is wrong with the request.
+/// Issues a key scoped to the organisations with these keys (the command line names them by
+/// key) and returns its secret; the error says what is wrong with the request.
 pub async fn create(
     db: &DatabaseConnection,
     name: &str,
     role: &str,
     organisations: &[String],
+    expires: Option<NaiveDate>,
+) -> anyhow::Result<String> {
+    let ids = match api_keys::organisation_ids(db, organisations).await? {
+        Ok(ids) => ids,
+        Err(key) => anyhow::bail!("no organisation has the key `{key}`"),
+    };
+    create_scoped(db, name, role, &ids, expires).await
+}
+
+/// Issues a key scoped to these organisations (database ids) and returns its secret.
+pub async fn create_scoped(
+    db: &DatabaseConnection,
+    name: &str,
+    role: &str,
+    organisations: &[i32],
     expires: Option<NaiveDate>,
 ) -> anyhow::Result<String> {
     let role: Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;

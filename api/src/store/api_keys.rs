@@ -15,6 +15,8 @@ use crate::auth::issued::{self, IssuedKey};
 /// A key as listings show it (never its secret).
 #[derive(Debug, Clone)]
 pub struct KeyListing {
+    /// Database ids of the organisations an editor is scoped to.
+    pub organisation_ids: Vec<i32>,
     pub name: String,
     pub role: String,
     pub prefix: String,
@@ -44,13 +46,32 @@ pub enum Lookup {
 /// How often `last_used_at` is written for one key, at most.
 const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
 
-/// Issues a key named `name` with `role`, scoped to the organisations with these keys; the
-/// error names what is wrong (a taken name, an unknown organisation).
+/// The ids of the organisations with these keys, or the first key no organisation has.
+pub async fn organisation_ids(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<Result<Vec<i32>, String>, DbErr> {
+    let mut ids = Vec::new();
+    for key in keys {
+        match organisation::Entity::find()
+            .filter(organisation::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?
+        {
+            Some(found) => ids.push(found.id),
+            None => return Ok(Err(key.clone())),
+        }
+    }
+    Ok(Ok(ids))
+}
+
+/// Issues a key named `name` with `role`, scoped to these organisations; the error names what
+/// is wrong (a taken name, an unknown organisation).
 pub async fn create(
     db: &sea_orm::DatabaseConnection,
     name: &str,
     role: &str,
-    organisation_keys: &[String],
+    organisation_ids: &[i32],
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<Result<IssuedKey, String>, DbErr> {
     let txn = db.begin().await?;
@@ -62,15 +83,13 @@ pub async fn create(
     {
         return Ok(Err(format!("a key named `{name}` exists already")));
     }
-    let mut organisation_ids = Vec::new();
-    for key in organisation_keys {
-        match organisation::Entity::find()
-            .filter(organisation::Column::Key.eq(key.as_str()))
+    for id in organisation_ids {
+        if organisation::Entity::find_by_id(*id)
             .one(&txn)
             .await?
+            .is_none()
         {
-            Some(found) => organisation_ids.push(found.id),
-            None => return Ok(Err(format!("no organisation has the key `{key}`"))),
+            return Ok(Err("no Organisation has one of these IDs".to_owned()));
         }
     }
     let issued = IssuedKey::generate();
@@ -90,7 +109,7 @@ pub async fn create(
     for organisation_id in organisation_ids {
         api_key_organisation::ActiveModel {
             api_key_id: Set(row.id),
-            organisation_id: Set(organisation_id),
+            organisation_id: Set(*organisation_id),
         }
         .insert(&txn)
         .await?;
@@ -110,6 +129,11 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<KeyListing>, DbErr> {
     Ok(keys
         .into_iter()
         .map(|k| KeyListing {
+            organisation_ids: scopes
+                .iter()
+                .filter(|s| s.api_key_id == k.id)
+                .map(|s| s.organisation_id)
+                .collect(),
             organisations: scopes
                 .iter()
                 .filter(|s| s.api_key_id == k.id)

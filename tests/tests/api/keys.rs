@@ -164,3 +164,79 @@ fn the_key_commands_parse() {
         Some(Command::Keys(KeysCommand::Revoke { .. }))
     ));
 }
+
+#[tokio::test]
+async fn admins_issue_list_and_revoke_keys_over_graphql_and_nobody_else_may() {
+    for app in TestApp::all().await {
+        let admin = api::service::api_keys::create(&app.db, "root", "admin", &[], None)
+            .await
+            .expect("issued");
+        let organisations = app
+            .data(
+                "{ organisations(first: 50) { nodes { id key } } }",
+                json!({}),
+            )
+            .await;
+        let interfolk =
+            crate::helpers::id_where(&organisations["organisations"], "key", "interfolk");
+        let create = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+            apiKey { name role prefix organisations { key } revokedAt } secret userErrors { field code message } } }";
+        let created = app
+            .post_as(&admin, create, json!({ "input": { "name": "partner", "role": "editor", "organisations": [interfolk] } }))
+            .await;
+        let payload = &created["data"]["createApiKey"];
+        assert_eq!(
+            payload["userErrors"],
+            json!([]),
+            "[{}] {created}",
+            app.backend
+        );
+        assert_eq!(
+            payload["apiKey"]["organisations"],
+            json!([{ "key": "interfolk" }])
+        );
+        let secret = payload["secret"].as_str().expect("secret").to_owned();
+        assert!(secret.contains(payload["apiKey"]["prefix"].as_str().expect("prefix")));
+        assert_eq!(
+            as_key(&app, &secret).await.2["data"]["viewer"]["name"],
+            "partner"
+        );
+
+        let again = app
+            .post_as(
+                &admin,
+                create,
+                json!({ "input": { "name": "partner", "role": "reader" } }),
+            )
+            .await;
+        assert_eq!(
+            again["data"]["createApiKey"]["userErrors"][0]["code"],
+            "INVALID"
+        );
+
+        let listed = app.post_as(&admin, "{ apiKeys { name } }", json!({})).await;
+        assert_eq!(
+            listed["data"]["apiKeys"],
+            json!([{ "name": "partner" }, { "name": "root" }])
+        );
+        let as_partner = app
+            .post_as(&secret, "{ apiKeys { name } }", json!({}))
+            .await;
+        assert_eq!(as_partner["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        let anonymous = app.error_codes("{ apiKeys { name } }", json!({})).await;
+        assert_eq!(anonymous, ["FORBIDDEN"]);
+
+        let revoke = "mutation { revokeApiKey(input: { name: \"partner\" }) { apiKey { revokedAt } userErrors { code } } }";
+        let revoked = app.post_as(&admin, revoke, json!({})).await;
+        assert!(
+            revoked["data"]["revokeApiKey"]["apiKey"]["revokedAt"].is_string(),
+            "{revoked}"
+        );
+        assert_eq!(as_key(&app, &secret).await.0, 401);
+        let twice = app.post_as(&admin, revoke, json!({})).await;
+        assert_eq!(
+            twice["data"]["revokeApiKey"]["userErrors"][0]["code"],
+            "NOT_FOUND"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 //! inputs into drafts and results into payloads.
 
 pub mod activity;
+pub mod api_key;
 pub mod funding;
 pub mod organisation;
 pub mod participation;
@@ -37,6 +38,7 @@ pub struct Mutation(
     place::PlaceMutation,
     place::SourceDocumentMutation,
     provenance::ProvenanceMutation,
+    api_key::ApiKeyMutation,
 );
 
 /// What is wrong with an input value.
