@@ -52,15 +52,48 @@ pub enum Principal {
     #[default]
     Anonymous,
     /// A known API key: its name, role, and (for an editor) the organisations it is scoped
-    /// to, by database id.
+    /// to, by database id. `issued` keys come from the database; the others from `API_KEYS`,
+    /// the bootstrap, whose editors have no scope and write everything.
     Key {
         name: String,
         role: Role,
         organisations: Vec<i32>,
+        issued: bool,
     },
 }
 
+/// Which records a writer may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every record: admins, and editors from `API_KEYS` (the bootstrap, which has no scope).
+    Everything,
+    /// Projects in which one of these organisations (database ids) takes part, their records,
+    /// and these organisations themselves: editors with issued keys.
+    Organisations(Vec<i32>),
+}
+
 impl Principal {
+    /// What the principal may write; `None` when it may not write at all.
+    pub fn write_scope(&self) -> Option<Scope> {
+        match self {
+            Self::Key {
+                role: Role::Admin, ..
+            } => Some(Scope::Everything),
+            Self::Key {
+                role: Role::Editor,
+                organisations,
+                issued,
+                ..
+            } => Some(if *issued {
+                // An issued editor whose organisations are all gone writes nothing of theirs.
+                Scope::Organisations(organisations.clone())
+            } else {
+                Scope::Everything
+            }),
+            _ => None,
+        }
+    }
+
     /// The principal's role; anonymous callers have none.
     pub fn role(&self) -> Option<Role> {
         match self {
@@ -69,10 +102,23 @@ impl Principal {
         }
     }
 
-    /// Whether contacts' e-mail addresses and phone numbers may be shown: to admins only,
-    /// until editors are scoped to their own organisations' projects.
+    /// Whether every contact's e-mail address and phone number may be shown: to admins.
+    /// Scoped editors see those of their own projects' and organisations' contacts (the
+    /// contact resolver asks [`Principal::editor_organisations`]).
     pub fn may_see_personal_data(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// The organisations of a scoped editor; empty for everyone else.
+    pub fn editor_organisations(&self) -> &[i32] {
+        match self {
+            Self::Key {
+                role: Role::Editor,
+                organisations,
+                ..
+            } => organisations,
+            _ => &[],
+        }
     }
 }
 
@@ -92,6 +138,7 @@ mod tests {
                 name: "k".into(),
                 role,
                 organisations: Vec::new(),
+                issued: true,
             };
             assert_eq!(key.may_see_personal_data(), sees, "{role}");
         }

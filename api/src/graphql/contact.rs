@@ -1,4 +1,5 @@
-//! Contact people. Their email and phone are personal data, shown to admin keys only.
+//! Contact people. Their email and phone are personal data, shown to admin keys, and to
+//! editors for the contacts of their organisations and of their organisations' projects.
 
 use async_graphql::{Context, ID, Object, Result};
 use entity::enums::RecordType;
@@ -9,16 +10,39 @@ use super::nodes::{Contact, Organisation, Project, SourceDocument};
 use super::text;
 use crate::error::{ApiError, ApiResult};
 
-const PERSONAL_DATA: &str = "personal data is shown to admin keys only";
+const PERSONAL_DATA: &str = "personal data is shown to admin keys, and to editors for their own organisations' contacts and projects";
 
-/// Personal data of a contact, or FORBIDDEN for callers who may not see it. They get the
+/// Personal data of `contact`, or FORBIDDEN for callers who may not see it. They get the
 /// error even when the value is empty, so they cannot tell which contacts have one.
-fn personal(ctx: &Context<'_>, value: &Option<String>) -> ApiResult<Option<String>> {
-    if principal(ctx).may_see_personal_data() {
-        Ok(value.clone())
-    } else {
-        Err(ApiError::Forbidden(PERSONAL_DATA))
+async fn personal(
+    ctx: &Context<'_>,
+    contact: &crate::store::organisations::ContactRow,
+    value: &Option<String>,
+) -> ApiResult<Option<String>> {
+    let caller = principal(ctx);
+    if caller.may_see_personal_data() {
+        return Ok(value.clone());
     }
+    let organisations = caller.editor_organisations();
+    if !organisations.is_empty() {
+        let own_organisation = contact
+            .organisation_id
+            .is_some_and(|id| organisations.contains(&id));
+        let own_project = match contact.project_id {
+            Some(project) => loaders(ctx)?
+                .participations_of_project
+                .load_one(project)
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .any(|p| organisations.contains(&p.organisation_id)),
+            None => false,
+        };
+        if own_organisation || own_project {
+            return Ok(value.clone());
+        }
+    }
+    Err(ApiError::Forbidden(PERSONAL_DATA))
 }
 
 /// A contact person of a project or organisation.
@@ -50,14 +74,15 @@ impl Contact {
         self.0.role.as_deref()
     }
 
-    /// Email address. Personal data: null with a FORBIDDEN error for all but admin keys.
+    /// Email address. Personal data: shown to admin keys, and to editors for their own
+    /// organisations' contacts and projects; null with a FORBIDDEN error for everyone else.
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(personal(ctx, &self.0.email)?)
+        Ok(personal(ctx, &self.0, &self.0.email).await?)
     }
 
-    /// Phone number. Personal data: null with a FORBIDDEN error for all but admin keys.
+    /// Phone number. Personal data: shown like `email`.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(personal(ctx, &self.0.phone)?)
+        Ok(personal(ctx, &self.0, &self.0.phone).await?)
     }
 
     /// The project the person is a contact for.

@@ -58,6 +58,7 @@ pub async fn identify(
                         name,
                         role: role.parse().unwrap_or_default(),
                         organisations,
+                        issued: true,
                     },
                 }),
                 Ok(Lookup::Revoked) => Err(UnknownApiKey::Refused("the API key was revoked")),
@@ -77,6 +78,7 @@ pub async fn identify(
                     name: name.to_owned(),
                     role,
                     organisations: Vec::new(),
+                    issued: false,
                 },
             })
             .ok_or(UnknownApiKey::Refused("the API key is not known"));

@@ -40,6 +40,10 @@ pub async fn create_scoped(
         organisations.is_empty() || role == Role::Editor,
         "only editor keys are scoped to organisations"
     );
+    anyhow::ensure!(
+        role != Role::Editor || !organisations.is_empty(),
+        "an editor key is scoped to at least one organisation"
+    );
     let expires_at = expires.map(|day| day.and_time(NaiveTime::MIN).and_utc());
     match api_keys::create(db, name, &role.to_string(), organisations, expires_at).await? {
         Ok(issued) => Ok(issued.secret),

@@ -183,4 +183,12 @@ impl Record for Contacts {
             ("position", json!(d.position)),
         ])
     }
+
+    fn owner(draft: &ContactDraft, _id: Option<i32>) -> super::Owner {
+        match (draft.project, draft.organisation) {
+            (Some(project), _) => super::Owner::Project(project),
+            (None, Some(organisation)) => super::Owner::Organisation(organisation),
+            (None, None) => super::Owner::Admins,
+        }
+    }
 }

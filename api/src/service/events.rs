@@ -314,4 +314,8 @@ impl Record for Events {
             ("position", json!(d.position)),
         ])
     }
+
+    fn owner(draft: &EventDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Project(draft.project)
+    }
 }

@@ -197,6 +197,10 @@ impl Record for Funders {
             ("name", texts_json(&d.name)),
         ])
     }
+
+    fn owner(_draft: &FunderDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Admins
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,6 +416,10 @@ impl Record for Programmes {
             ("name", texts_json(&d.name)),
         ])
     }
+
+    fn owner(_draft: &ProgrammeDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Admins
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,5 +625,9 @@ impl Record for FundingLines {
             ("description", texts_json(&d.description)),
             ("position", json!(d.position)),
         ])
+    }
+
+    fn owner(draft: &FundingLineDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Project(draft.project)
     }
 }

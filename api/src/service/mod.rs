@@ -23,7 +23,7 @@ use std::future::Future;
 use entity::enums::RecordType;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use crate::auth::{Principal, Role};
+use crate::auth::{Principal, Role, Scope};
 use crate::domain::audit::{self, Snapshot};
 use crate::domain::validation::{Code, FieldPath, Violation, Violations};
 use crate::error::ApiError;
@@ -71,19 +71,95 @@ impl From<Vec<Violation>> for WriteError {
 
 pub type WriteResult<T> = Result<T, WriteError>;
 
-/// The author of a write by `principal`: editors and admins may write; anyone else is refused
-/// with FORBIDDEN before anything is read.
-pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Author, ApiError> {
-    match principal {
-        Principal::Key { name, role, .. } if *role >= Role::Editor => Ok(Author {
-            actor: name.clone(),
-            role: role.to_string(),
-            request_id: request.request_id.clone(),
-            idempotency_key: request.idempotency_key.clone(),
+/// Who writes, and what they may write.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub author: Author,
+    pub scope: Scope,
+}
+
+/// The writer behind `principal`: editors and admins may write; anyone else is refused with
+/// FORBIDDEN before anything is read.
+pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Writer, ApiError> {
+    match (principal, principal.write_scope()) {
+        (Principal::Key { name, role, .. }, Some(scope)) if *role >= Role::Editor => Ok(Writer {
+            author: Author {
+                actor: name.clone(),
+                role: role.to_string(),
+                request_id: request.request_id.clone(),
+                idempotency_key: request.idempotency_key.clone(),
+            },
+            scope,
         }),
         _ => Err(ApiError::Forbidden(
             "writing needs an API key with the editor or admin role",
         )),
+    }
+}
+
+/// Whose a record is, for the rules on who may write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Reference data (funders, programmes, places, source documents, new organisations):
+    /// admins only.
+    Admins,
+    /// Any writer (a new project, which has no partners yet).
+    Anyone,
+    /// A record of this project.
+    Project(i32),
+    /// This organisation.
+    Organisation(i32),
+    /// An organisation joining a project: allowed in a writer's projects, and for a writer's
+    /// own organisation joining a project that has no partners yet.
+    Joining { project: i32, organisation: i32 },
+}
+
+const OUT_OF_SCOPE: &str =
+    "this key may write only its organisations, their projects and those projects' records";
+
+/// Whether `scope` may write a record owned by `owner`.
+async fn permits(db: &DatabaseTransaction, scope: &Scope, owner: Owner) -> Result<bool, DbErr> {
+    let Scope::Organisations(organisations) = scope else {
+        return Ok(true);
+    };
+    let partners = |project: i32| async move {
+        crate::store::organisations::participations_of_project(db, project)
+            .await
+            .map(|list| {
+                list.into_iter()
+                    .map(|p| p.organisation_id)
+                    .collect::<Vec<_>>()
+            })
+    };
+    Ok(match owner {
+        Owner::Admins => false,
+        Owner::Anyone => true,
+        Owner::Organisation(id) => organisations.contains(&id),
+        Owner::Project(project) => partners(project)
+            .await?
+            .iter()
+            .any(|id| organisations.contains(id)),
+        Owner::Joining {
+            project,
+            organisation,
+        } => {
+            let partners = partners(project).await?;
+            partners.iter().any(|id| organisations.contains(id))
+                || (partners.is_empty() && organisations.contains(&organisation))
+        }
+    })
+}
+
+/// FORBIDDEN unless `scope` may write what `owner` names.
+pub(crate) async fn ensure_permitted(
+    db: &DatabaseTransaction,
+    scope: &Scope,
+    owner: Owner,
+) -> WriteResult<()> {
+    if permits(db, scope, owner).await? {
+        Ok(())
+    } else {
+        Err(WriteError::Failed(ApiError::Forbidden(OUT_OF_SCOPE)))
     }
 }
 
@@ -200,19 +276,23 @@ pub trait Record: Sized + Send + Sync {
 
     /// The record's fields by GraphQL name, for the audit log.
     fn snapshot(draft: &Self::Draft) -> Snapshot;
+
+    /// Whose the record is (record `id`, or a new one), for the rules on who may write it.
+    fn owner(draft: &Self::Draft, id: Option<i32>) -> Owner;
 }
 
 /// Creates a record; returns its id.
 pub async fn create<R: Record>(
     db: &DatabaseConnection,
-    author: &Author,
+    writer: &Writer,
     draft: R::Draft,
 ) -> WriteResult<i32> {
-    let uow = UnitOfWork::begin(db, author).await?;
+    let uow = UnitOfWork::begin(db, &writer.author).await?;
     let mut violations = Violations::default();
     let at = FieldPath::input();
     R::validate(uow.db(), &draft, None, &at, &mut violations).await?;
     violations.finish()?;
+    ensure_permitted(uow.db(), &writer.scope, R::owner(&draft, None)).await?;
     let id = R::insert(&uow, &draft).await?;
     let changes = audit::changes(None, Some(&R::snapshot(&draft)), R::REDACTED);
     uow.audit(Operation::Create, R::TYPE, id, 1, &changes)
@@ -271,14 +351,15 @@ fn stale(field: &FieldPath, record: RecordType, expected: i32, current: i32) -> 
 /// Updates record `id` with `patch`; returns its id.
 pub async fn update<R: Record>(
     db: &DatabaseConnection,
-    author: &Author,
+    writer: &Writer,
     id: i32,
     expected_version: Option<i32>,
     patch: R::Patch,
 ) -> WriteResult<i32> {
-    let uow = UnitOfWork::begin(db, author).await?;
+    let uow = UnitOfWork::begin(db, &writer.author).await?;
     let (row, version) = current::<R>(&uow, id, expected_version).await?;
     let before = R::draft_of(uow.db(), &row).await?;
+    ensure_permitted(uow.db(), &writer.scope, R::owner(&before, Some(id))).await?;
     let at = FieldPath::input().at("patch");
     let mut violations = Violations::default();
     let after = R::apply(before.clone(), patch, &at, &mut violations);
@@ -294,6 +375,8 @@ pub async fn update<R: Record>(
             return Err(WriteError::Rejected(new));
         }
     }
+    // Moving a record (a contact to another project, say) needs the new owner in scope too.
+    ensure_permitted(uow.db(), &writer.scope, R::owner(&after, Some(id))).await?;
     let changes = audit::changes(
         Some(&R::snapshot(&before)),
         Some(&R::snapshot(&after)),
@@ -320,12 +403,14 @@ pub async fn update<R: Record>(
 /// Deletes record `id` with what it owns, unless other records depend on it.
 pub async fn delete<R: Record>(
     db: &DatabaseConnection,
-    author: &Author,
+    writer: &Writer,
     id: i32,
     expected_version: Option<i32>,
 ) -> WriteResult<()> {
-    let uow = UnitOfWork::begin(db, author).await?;
+    let uow = UnitOfWork::begin(db, &writer.author).await?;
     let (row, version) = current::<R>(&uow, id, expected_version).await?;
+    let owned_by = R::owner(&R::draft_of(uow.db(), &row).await?, Some(id));
+    ensure_permitted(uow.db(), &writer.scope, owned_by).await?;
     let dependants = R::dependants(uow.db(), id).await?;
     if !dependants.is_empty() {
         return Err(WriteError::Rejected(vec![Violation::new(

@@ -279,4 +279,8 @@ impl Record for Organisations {
             ),
         ])
     }
+
+    fn owner(_draft: &OrganisationDraft, id: Option<i32>) -> super::Owner {
+        id.map_or(super::Owner::Admins, super::Owner::Organisation)
+    }
 }

@@ -242,4 +242,8 @@ impl Record for Outcomes {
             ("position", json!(d.position)),
         ])
     }
+
+    fn owner(draft: &OutcomeDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Project(draft.project)
+    }
 }

@@ -189,4 +189,11 @@ impl Record for Participations {
             ("position", json!(d.position)),
         ])
     }
+
+    fn owner(draft: &ParticipationDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Joining {
+            project: draft.project,
+            organisation: draft.organisation,
+        }
+    }
 }

@@ -208,4 +208,8 @@ impl Record for Places {
             ("name", texts_json(&d.name)),
         ])
     }
+
+    fn owner(_draft: &PlaceDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Admins
+    }
 }

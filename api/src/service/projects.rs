@@ -465,4 +465,8 @@ impl Record for Projects {
             ),
         ])
     }
+
+    fn owner(_draft: &ProjectDraft, id: Option<i32>) -> super::Owner {
+        id.map_or(super::Owner::Anyone, super::Owner::Project)
+    }
 }

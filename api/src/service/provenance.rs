@@ -6,23 +6,23 @@ use entity::source_document;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use super::{WriteError, WriteResult, global_id};
+use super::{Owner, WriteError, WriteResult, Writer, global_id};
 use crate::domain::audit::FieldChange;
 use crate::domain::validation::{Code, FieldPath, Violation};
 use crate::store::sources::{self, Citation};
-use crate::store::writes::{Author, Operation, UnitOfWork, exists, touch};
+use crate::store::writes::{Operation, UnitOfWork, exists, project_of, touch};
 
 /// Attach (`true`) or detach (`false`) source document `source` to record `id` of type
 /// `record`.
 pub async fn link(
     db: &DatabaseConnection,
-    author: &Author,
+    writer: &Writer,
     record: Option<(RecordType, i32)>,
     source: i32,
     attach: bool,
 ) -> WriteResult<(RecordType, i32)> {
     let input = FieldPath::input();
-    let uow = UnitOfWork::begin(db, author).await?;
+    let uow = UnitOfWork::begin(db, &writer.author).await?;
     let mut violations = Vec::new();
     let found_source = exists::<source_document::Entity>(uow.db(), source).await?;
     if !found_source {
@@ -51,6 +51,16 @@ pub async fn link(
     if !violations.is_empty() {
         return Err(WriteError::Rejected(violations));
     }
+    // A scoped editor links sources to its projects, their records and its organisations.
+    let owner = match record_type {
+        RecordType::Project => Owner::Project(record_id),
+        RecordType::Organisation => Owner::Organisation(record_id),
+        _ => match project_of(uow.db(), record_type, record_id).await? {
+            Some(project) => Owner::Project(project),
+            None => Owner::Admins,
+        },
+    };
+    super::ensure_permitted(uow.db(), &writer.scope, owner).await?;
     let citation = Citation {
         record: record_type,
         record_id,

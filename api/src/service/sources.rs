@@ -161,4 +161,8 @@ impl Record for SourceDocuments {
             ("description", json!(d.description)),
         ])
     }
+
+    fn owner(_draft: &SourceDocumentDraft, _id: Option<i32>) -> super::Owner {
+        super::Owner::Admins
+    }
 }

@@ -313,3 +313,36 @@ pub async fn touch(
         RecordType::Contact => bump!(contact),
     }
 }
+
+/// The project a project-owned record (participation, funding line, outcome, event, contact)
+/// belongs to; `None` for other records or none found.
+pub async fn project_of(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+) -> Result<Option<i32>, DbErr> {
+    use entity::*;
+    Ok(match record {
+        RecordType::Participation => participation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.project_id),
+        RecordType::FundingLine => funding_line::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.project_id),
+        RecordType::Outcome => outcome::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.project_id),
+        RecordType::Event => event::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.project_id),
+        RecordType::Contact => contact::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(|r| r.project_id),
+        _ => None,
+    })
+}

@@ -106,6 +106,7 @@ async fn expired_mistyped_and_unknown_keys_are_refused_and_anonymous_callers_are
             ("scoped-reader", "reader", vec!["interfolk".to_owned()]),
             ("nobody", "editor", vec!["no-such-organisation".to_owned()]),
             ("boss", "owner", vec![]),
+            ("unscoped-editor", "editor", vec![]),
         ] {
             assert!(
                 api::service::api_keys::create(&app.db, name, role, &organisations, None)

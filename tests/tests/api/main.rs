@@ -25,6 +25,7 @@ mod protection;
 mod relations;
 mod response_shape;
 mod schema;
+mod scopes;
 mod seed_facts;
 mod startup;
 mod statements;

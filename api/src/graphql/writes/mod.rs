@@ -20,8 +20,7 @@ use super::ids;
 use super::scalars::{CurrencyCode, Decimal, LanguageCode};
 use crate::domain::validation::{Code, TextDraft, Violation};
 use crate::error::ApiError;
-use crate::service::{self, Change, Record, WriteError, WriteRequest, WriteResult};
-use crate::store::writes::Author;
+use crate::service::{self, Change, Record, WriteError, WriteRequest, WriteResult, Writer};
 
 /// Every root mutation field.
 #[derive(MergedObject, Default)]
@@ -151,8 +150,8 @@ pub(crate) fn change<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> 
     }
 }
 
-/// The author of a write in this request, or FORBIDDEN.
-pub(crate) fn author(ctx: &Context<'_>) -> Result<Author, ApiError> {
+/// The writer of this request, or FORBIDDEN.
+pub(crate) fn author(ctx: &Context<'_>) -> Result<Writer, ApiError> {
     let request = ctx.data_opt::<WriteRequest>().cloned().unwrap_or_default();
     service::authorize(principal(ctx), &request)
 }
