@@ -11,7 +11,6 @@ use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, Violations};
 use crate::store::organisations::{self, NewContact};
 use crate::store::writes::{UnitOfWork, exists};
-use crate::store::{sources, texts};
 
 /// A contact as a write gives it.
 #[derive(Debug, Clone)]
@@ -156,11 +155,6 @@ impl Record for Contacts {
 
     async fn dependants(_db: &DatabaseTransaction, _id: i32) -> Result<Vec<String>, DbErr> {
         Ok(Vec::new())
-    }
-
-    async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &ContactDraft) -> Result<(), DbErr> {
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
     }
 
     fn snapshot(d: &ContactDraft) -> Snapshot {

@@ -11,11 +11,11 @@ use super::projects::precision_of;
 use super::{Change, Record, check_parent_in_project, global_id, texts_json};
 use crate::domain::audit::Snapshot;
 use crate::domain::validation::{
-    Code, FieldPath, MAX_LONG_TEXT, MAX_QUANTITY, MAX_SHORT_TEXT, MAX_TITLE, TextDraft, Violations,
+    Code, FieldPath, MAX_LONG_TEXT, MAX_SHORT_TEXT, MAX_TITLE, TextDraft, Violations,
 };
 use crate::store::events::{self, NewEvent};
+use crate::store::texts;
 use crate::store::writes::{UnitOfWork, count_with, exists};
-use crate::store::{sources, texts};
 
 /// An event as a write gives it.
 #[derive(Debug, Clone)]
@@ -237,12 +237,13 @@ impl Record for Events {
     async fn insert(uow: &UnitOfWork<'_>, d: &EventDraft) -> Result<i32, DbErr> {
         uow.lock_tree(Self::TYPE).await?;
         let mut new = new_of(d);
-        if d.position.is_none() {
-            let existing =
-                count_with::<event::Entity>(uow.db(), event::Column::ProjectId, d.project, None)
-                    .await?;
-            new.position = i32::try_from(existing).unwrap_or(MAX_QUANTITY);
-        }
+        new.position = super::position_in_project::<event::Entity>(
+            uow,
+            event::Column::ProjectId,
+            d.project,
+            d.position,
+        )
+        .await?;
         let id = events::insert(uow.db(), new).await?;
         texts::replace(uow.db(), Self::TYPE, id, "title", &d.title).await?;
         texts::replace(uow.db(), Self::TYPE, id, "description", &d.description).await?;
@@ -276,11 +277,6 @@ impl Record for Events {
         } else {
             Vec::new()
         })
-    }
-
-    async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &EventDraft) -> Result<(), DbErr> {
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
     }
 
     fn snapshot(d: &EventDraft) -> Snapshot {

@@ -12,21 +12,11 @@ use super::{Change, Record, global_id, texts_json};
 use crate::domain::audit::Snapshot;
 use crate::domain::money;
 use crate::domain::validation::{
-    Code, FieldPath, MAX_LONG_TEXT, MAX_QUANTITY, MAX_SHORT_TEXT, TextDraft, Violations,
+    Code, FieldPath, MAX_LONG_TEXT, MAX_SHORT_TEXT, TextDraft, Violations,
 };
 use crate::store::funding::{self, NewFunder, NewFundingLine, NewProgramme};
 use crate::store::writes::{UnitOfWork, count_with, exists};
-use crate::store::{derived, sources, texts};
-
-/// Removes a record's texts and source links.
-async fn remove_texts_and_links(
-    uow: &UnitOfWork<'_>,
-    record: RecordType,
-    id: i32,
-) -> Result<(), DbErr> {
-    texts::delete_of(uow.db(), record, &[id]).await?;
-    sources::uncite_all(uow.db(), record, &[id]).await
-}
+use crate::store::{derived, texts};
 
 /// "3 funding line(s)" when there are any.
 fn counted(found: &mut Vec<String>, count: u64, what: &str) {
@@ -176,10 +166,6 @@ impl Record for Funders {
             "funding line",
         );
         Ok(found)
-    }
-
-    async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &FunderDraft) -> Result<(), DbErr> {
-        remove_texts_and_links(uow, Self::TYPE, id).await
     }
 
     fn snapshot(d: &FunderDraft) -> Snapshot {
@@ -398,10 +384,14 @@ impl Record for Programmes {
         Ok(found)
     }
 
-    async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &ProgrammeDraft) -> Result<(), DbErr> {
+    async fn remove_owned(
+        uow: &UnitOfWork<'_>,
+        _id: i32,
+        _d: &ProgrammeDraft,
+    ) -> Result<(), DbErr> {
         uow.lock_tree(Self::TYPE).await?;
         // Its rows of the closure table go with it (foreign keys cascade).
-        remove_texts_and_links(uow, Self::TYPE, id).await
+        Ok(())
     }
 
     fn snapshot(d: &ProgrammeDraft) -> Snapshot {
@@ -556,16 +546,13 @@ impl Record for FundingLines {
 
     async fn insert(uow: &UnitOfWork<'_>, d: &FundingLineDraft) -> Result<i32, DbErr> {
         let mut new = new_line(d);
-        if d.position.is_none() {
-            let existing = count_with::<funding_line::Entity>(
-                uow.db(),
-                funding_line::Column::ProjectId,
-                d.project,
-                None,
-            )
-            .await?;
-            new.position = i32::try_from(existing).unwrap_or(MAX_QUANTITY);
-        }
+        new.position = super::position_in_project::<funding_line::Entity>(
+            uow,
+            funding_line::Column::ProjectId,
+            d.project,
+            d.position,
+        )
+        .await?;
         // Splits the line over its project's years too.
         let id = funding::insert_line(uow.db(), new).await?;
         texts::replace(uow.db(), Self::TYPE, id, "description", &d.description).await?;
@@ -606,7 +593,7 @@ impl Record for FundingLines {
         // Its yearly shares go with it (foreign keys cascade); the rollup is moved here.
         let was = derived::contributions_of_line(uow.db(), id).await?;
         derived::adjust_rollup(uow.db(), &was, &[]).await?;
-        remove_texts_and_links(uow, Self::TYPE, id).await
+        Ok(())
     }
 
     fn snapshot(d: &FundingLineDraft) -> Snapshot {

@@ -266,13 +266,16 @@ pub trait Record: Sized + Send + Sync {
         id: i32,
     ) -> impl Future<Output = Result<Vec<String>, DbErr>> + Send;
 
-    /// Removes what the record owns (its texts, citations, derived rows and owned records)
-    /// before the record itself goes.
+    /// Removes what the record owns beyond its own texts and source links (which the write
+    /// path removes for every record): derived rows, owned records and theirs.
     fn remove_owned(
         uow: &UnitOfWork<'_>,
         id: i32,
         draft: &Self::Draft,
-    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+    ) -> impl Future<Output = Result<(), DbErr>> + Send {
+        let _ = (uow, id, draft);
+        async { Ok(()) }
+    }
 
     /// The record's fields by GraphQL name, for the audit log.
     fn snapshot(draft: &Self::Draft) -> Snapshot;
@@ -409,8 +412,8 @@ pub async fn delete<R: Record>(
 ) -> WriteResult<()> {
     let uow = UnitOfWork::begin(db, &writer.author).await?;
     let (row, version) = current::<R>(&uow, id, expected_version).await?;
-    let owned_by = R::owner(&R::draft_of(uow.db(), &row).await?, Some(id));
-    ensure_permitted(uow.db(), &writer.scope, owned_by).await?;
+    let draft = R::draft_of(uow.db(), &row).await?;
+    ensure_permitted(uow.db(), &writer.scope, R::owner(&draft, Some(id))).await?;
     let dependants = R::dependants(uow.db(), id).await?;
     if !dependants.is_empty() {
         return Err(WriteError::Rejected(vec![Violation::new(
@@ -423,8 +426,9 @@ pub async fn delete<R: Record>(
             ),
         )]));
     }
-    let draft = R::draft_of(uow.db(), &row).await?;
     R::remove_owned(&uow, id, &draft).await?;
+    crate::store::texts::delete_of(uow.db(), R::TYPE, &[id]).await?;
+    crate::store::sources::uncite_all(uow.db(), R::TYPE, &[id]).await?;
     if !delete_versioned::<R::Entity>(&uow, id, version).await? {
         return Err(WriteError::Rejected(vec![stale(
             &FieldPath::input().at("expectedVersion"),
@@ -515,4 +519,19 @@ pub(crate) async fn check_parent_in_project(
         depth += 1;
     }
     Ok(())
+}
+
+/// The place a record of project `project` takes in its list: `given`, or last when none is
+/// given (the number of records the project has of that kind).
+pub(crate) async fn position_in_project<E: Versioned>(
+    uow: &UnitOfWork<'_>,
+    project_column: E::Column,
+    project: i32,
+    given: Option<i32>,
+) -> Result<i32, DbErr> {
+    if let Some(position) = given {
+        return Ok(position);
+    }
+    let existing = writes::count_with::<E>(uow.db(), project_column, project, None).await?;
+    Ok(i32::try_from(existing).unwrap_or(crate::domain::validation::MAX_QUANTITY))
 }

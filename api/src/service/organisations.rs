@@ -246,8 +246,7 @@ impl Record for Organisations {
             )
             .await?;
         }
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
+        Ok(())
     }
 
     fn snapshot(draft: &OrganisationDraft) -> Snapshot {

@@ -8,10 +8,9 @@ use serde_json::json;
 
 use super::{Change, Record, global_id};
 use crate::domain::audit::Snapshot;
-use crate::domain::validation::{Code, FieldPath, MAX_QUANTITY, Violations};
+use crate::domain::validation::{Code, FieldPath, Violations};
 use crate::store::organisations::{self, NewParticipation};
-use crate::store::writes::{UnitOfWork, count_with, exists};
-use crate::store::{sources, texts};
+use crate::store::writes::{UnitOfWork, exists};
 
 /// A participation as a write gives it.
 #[derive(Debug, Clone)]
@@ -142,16 +141,13 @@ impl Record for Participations {
 
     async fn insert(uow: &UnitOfWork<'_>, d: &ParticipationDraft) -> Result<i32, DbErr> {
         let mut new = new_of(d);
-        if d.position.is_none() {
-            let existing = count_with::<participation::Entity>(
-                uow.db(),
-                participation::Column::ProjectId,
-                d.project,
-                None,
-            )
-            .await?;
-            new.position = i32::try_from(existing).unwrap_or(MAX_QUANTITY);
-        }
+        new.position = super::position_in_project::<participation::Entity>(
+            uow,
+            participation::Column::ProjectId,
+            d.project,
+            d.position,
+        )
+        .await?;
         organisations::insert_participation(uow.db(), new).await
     }
 
@@ -167,15 +163,6 @@ impl Record for Participations {
 
     async fn dependants(_db: &DatabaseTransaction, _id: i32) -> Result<Vec<String>, DbErr> {
         Ok(Vec::new())
-    }
-
-    async fn remove_owned(
-        uow: &UnitOfWork<'_>,
-        id: i32,
-        _d: &ParticipationDraft,
-    ) -> Result<(), DbErr> {
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
     }
 
     fn snapshot(d: &ParticipationDraft) -> Snapshot {

@@ -10,7 +10,7 @@ use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, TextDraft, Violations};
 use crate::store::places::{self, NewPlace};
 use crate::store::writes::{UnitOfWork, count_with};
-use crate::store::{projects, sources, texts};
+use crate::store::{projects, texts};
 
 /// Most levels the place tree may have.
 const MAX_TREE_DEPTH: usize = 32;
@@ -189,10 +189,9 @@ impl Record for Places {
         Ok(found)
     }
 
-    async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &PlaceDraft) -> Result<(), DbErr> {
+    async fn remove_owned(uow: &UnitOfWork<'_>, _id: i32, _d: &PlaceDraft) -> Result<(), DbErr> {
         uow.lock_tree(Self::TYPE).await?;
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
+        Ok(())
     }
 
     fn snapshot(d: &PlaceDraft) -> Snapshot {

@@ -407,8 +407,7 @@ impl Record for Projects {
                     .await?;
             }
         }
-        texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
+        Ok(())
         // The rows themselves go with the project (foreign keys cascade).
     }
 

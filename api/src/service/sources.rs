@@ -143,16 +143,6 @@ impl Record for SourceDocuments {
         })
     }
 
-    async fn remove_owned(
-        uow: &UnitOfWork<'_>,
-        id: i32,
-        _d: &SourceDocumentDraft,
-    ) -> Result<(), DbErr> {
-        // Its citation of itself, and any texts.
-        crate::store::texts::delete_of(uow.db(), Self::TYPE, &[id]).await?;
-        sources::uncite_all(uow.db(), Self::TYPE, &[id]).await
-    }
-
     fn snapshot(d: &SourceDocumentDraft) -> Snapshot {
         Snapshot::from([
             ("fileName", json!(d.file_name)),
