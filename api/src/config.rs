@@ -69,6 +69,31 @@ pub struct Settings {
         default_value_t = 2_000
     )]
     pub rate_limit_restore_rate: u64,
+    /// Points in the bucket of each reader key or token; every bucket refills in the same time
+    /// as an anonymous one (`RATE_LIMIT_CAPACITY / RATE_LIMIT_RESTORE_RATE` seconds).
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_CAPACITY_READER",
+        default_value_t = 100_000
+    )]
+    pub rate_limit_capacity_reader: u64,
+    /// Points in the bucket of each editor key or token.
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_CAPACITY_EDITOR",
+        default_value_t = 100_000
+    )]
+    pub rate_limit_capacity_editor: u64,
+    /// Points in the bucket of each admin key or token.
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_CAPACITY_ADMIN",
+        default_value_t = 200_000
+    )]
+    pub rate_limit_capacity_admin: u64,
     /// API keys as `name:secret` or `name:secret:role` entries (comma separated; role
     /// `reader`, the default, `editor` or `admin`). A request with `X-API-Key: secret` is
     /// rate-limited as `name` and has its role; one without a key is anonymous, rate-limited
@@ -82,6 +107,9 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub api_keys: Vec<String>,
+    /// Bearer tokens (JWT) from an identity provider.
+    #[command(flatten)]
+    pub tokens: TokenSettings,
     /// Take the client address from the last `X-Forwarded-For` entry (set this only behind a
     /// proxy that appends it); otherwise the connection's peer address is used.
     #[arg(
@@ -152,6 +180,48 @@ pub struct Settings {
     pub max_page_size: u32,
 }
 
+/// Where JSON Web Tokens in `Authorization: Bearer` come from and what they must say. With
+/// none of `JWT_SECRET`, `JWT_JWKS_URL` and `JWT_JWKS_FILE`, bearer tokens are refused.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TokenSettings {
+    /// Shared secret for HS256 tokens (at least 32 bytes).
+    #[arg(long, global = true, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// URL of the identity provider's JSON Web Key Set (RS256, ES256 and EdDSA keys), fetched at
+    /// start-up and again when a token names a key not in it.
+    #[arg(long, global = true, env = "JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<url::Url>,
+    /// A JSON Web Key Set in a file, instead of a URL.
+    #[arg(long, global = true, env = "JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// The `iss` every token must carry; required with a key set.
+    #[arg(long, global = true, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` every token must carry (one of its audiences); required with a key set.
+    #[arg(long, global = true, env = "JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// The claim holding the caller's role (`reader`, `editor` or `admin`, or a list in which
+    /// the highest counts). A dotted name such as `realm_access.roles` reaches into objects.
+    #[arg(long, global = true, env = "JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+    /// The claim holding an editor's organisations, by key (a list, or one key).
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_ORGANISATIONS_CLAIM",
+        default_value = "organisations"
+    )]
+    pub jwt_organisations_claim: String,
+    /// Seconds between two fetches of the key set when tokens name unknown keys.
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_JWKS_REFETCH_SECONDS",
+        default_value_t = 60
+    )]
+    pub jwt_jwks_refetch_seconds: u64,
+}
+
 /// A SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnership.sqlite?mode=rwc";
 
@@ -173,7 +243,16 @@ impl Settings {
             max_batch_operations: 10,
             rate_limit_capacity: 40_000,
             rate_limit_restore_rate: 2_000,
+            rate_limit_capacity_reader: 100_000,
+            rate_limit_capacity_editor: 100_000,
+            rate_limit_capacity_admin: 200_000,
             api_keys: Vec::new(),
+            tokens: TokenSettings {
+                jwt_role_claim: "role".to_owned(),
+                jwt_organisations_claim: "organisations".to_owned(),
+                jwt_jwks_refetch_seconds: 60,
+                ..TokenSettings::default()
+            },
             trust_forwarded_for: false,
             trusted_documents: None,
             max_directives: 5,

@@ -3,12 +3,14 @@
 //! serving (port 0 picks a free one).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::auth::keys::ApiKeys;
+use crate::auth::tokens::Tokens;
 use crate::config::Settings;
 use crate::graphql::extensions::metering::Metering;
 use crate::graphql::extensions::trusted_documents::TrustedDocuments;
@@ -19,7 +21,51 @@ use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
 use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
 use crate::store::page::PageLimits;
-use crate::store::rate_limits::{BucketPolicy, RateLimiter};
+use crate::store::rate_limits::{BucketPolicy, RateLimiter, RoleCapacities};
+
+/// The rate limiter `settings` ask for, or `None` when rate limiting is off. Every bucket must
+/// hold at least one query of the largest cost allowed.
+fn rate_limiter(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> anyhow::Result<Option<RateLimiter>> {
+    if settings.rate_limit_capacity == 0 {
+        return Ok(None);
+    }
+    for (name, capacity) in [
+        ("RATE_LIMIT_CAPACITY", settings.rate_limit_capacity),
+        (
+            "RATE_LIMIT_CAPACITY_READER",
+            settings.rate_limit_capacity_reader,
+        ),
+        (
+            "RATE_LIMIT_CAPACITY_EDITOR",
+            settings.rate_limit_capacity_editor,
+        ),
+        (
+            "RATE_LIMIT_CAPACITY_ADMIN",
+            settings.rate_limit_capacity_admin,
+        ),
+    ] {
+        anyhow::ensure!(
+            capacity >= settings.max_query_cost,
+            "{name} ({capacity}) must be at least MAX_QUERY_COST ({}), or a query within the \
+             cost limit could never run",
+            settings.max_query_cost
+        );
+    }
+    let anonymous = BucketPolicy {
+        capacity: settings.rate_limit_capacity,
+        restore_rate: settings.rate_limit_restore_rate,
+    };
+    Ok(Some(
+        RateLimiter::new(db.clone(), anonymous).with_role_capacities(RoleCapacities {
+            reader: settings.rate_limit_capacity_reader,
+            editor: settings.rate_limit_capacity_editor,
+            admin: settings.rate_limit_capacity_admin,
+        }),
+    ))
+}
 
 /// How often buckets that have refilled completely are deleted.
 const FORGET_BUCKETS_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
@@ -78,23 +124,7 @@ impl Application {
             default_size: settings.default_page_size,
             max_size: settings.max_page_size,
         };
-        anyhow::ensure!(
-            settings.rate_limit_capacity == 0
-                || settings.rate_limit_capacity >= settings.max_query_cost,
-            "RATE_LIMIT_CAPACITY ({}) must be at least MAX_QUERY_COST ({}), or a query within \
-             the cost limit could never run",
-            settings.rate_limit_capacity,
-            settings.max_query_cost
-        );
-        let limiter = (settings.rate_limit_capacity > 0).then(|| {
-            RateLimiter::new(
-                db.clone(),
-                BucketPolicy {
-                    capacity: settings.rate_limit_capacity,
-                    restore_rate: settings.rate_limit_restore_rate,
-                },
-            )
-        });
+        let limiter = rate_limiter(&db, settings)?;
 
         let mut known_operations = None;
         let trusted_documents = match &settings.trusted_documents {
@@ -138,6 +168,10 @@ impl Application {
             operation_labels: OperationLabels::new(known_operations),
             statements: statements.clone(),
             api_keys: ApiKeys::parse(&settings.api_keys).context("invalid API_KEYS")?,
+            tokens: Tokens::from_settings(&settings.tokens)
+                .await
+                .context("invalid JWT settings")?
+                .map(Arc::new),
             trust_forwarded_for: settings.trust_forwarded_for,
             max_batch_operations: settings.max_batch_operations,
             admission: admission.clone(),

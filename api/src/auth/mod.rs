@@ -1,9 +1,10 @@
 //! Who is calling and what they may do: principals, their roles, and the rules that depend on
-//! them. API keys (`keys`) name a principal; resolvers and the write path ask the principal,
-//! never the transport.
+//! them. API keys (`keys`, `issued`) and tokens (`tokens`) name a principal; resolvers and the
+//! write path ask the principal, never the transport.
 
 pub mod issued;
 pub mod keys;
+pub mod tokens;
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,20 +46,30 @@ impl fmt::Display for Role {
     }
 }
 
+/// How a known caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A key from `API_KEYS`, the bootstrap: its editors have no scope and write everything.
+    BootstrapKey,
+    /// A key issued into the database (`pga_…`).
+    IssuedKey,
+    /// A JSON Web Token from the identity provider.
+    Token,
+}
+
 /// The caller of a request, as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Principal {
-    /// No key: public data only.
+    /// No credentials: public data only.
     #[default]
     Anonymous,
-    /// A known API key: its name, role, and (for an editor) the organisations it is scoped
-    /// to, by database id. `issued` keys come from the database; the others from `API_KEYS`,
-    /// the bootstrap, whose editors have no scope and write everything.
-    Key {
+    /// A caller with a key or token in force: its name (the key's name, or the token's
+    /// subject), role, and (for an editor) the organisations it is scoped to, by database id.
+    Known {
         name: String,
         role: Role,
         organisations: Vec<i32>,
-        issued: bool,
+        credential: Credential,
     },
 }
 
@@ -76,19 +87,19 @@ impl Principal {
     /// What the principal may write; `None` when it may not write at all.
     pub fn write_scope(&self) -> Option<Scope> {
         match self {
-            Self::Key {
+            Self::Known {
                 role: Role::Admin, ..
             } => Some(Scope::Everything),
-            Self::Key {
+            Self::Known {
                 role: Role::Editor,
                 organisations,
-                issued,
+                credential,
                 ..
-            } => Some(if *issued {
-                // An issued editor whose organisations are all gone writes nothing of theirs.
-                Scope::Organisations(organisations.clone())
-            } else {
+            } => Some(if *credential == Credential::BootstrapKey {
                 Scope::Everything
+            } else {
+                // An editor whose organisations are all gone writes nothing of theirs.
+                Scope::Organisations(organisations.clone())
             }),
             _ => None,
         }
@@ -98,7 +109,7 @@ impl Principal {
     pub fn role(&self) -> Option<Role> {
         match self {
             Self::Anonymous => None,
-            Self::Key { role, .. } => Some(*role),
+            Self::Known { role, .. } => Some(*role),
         }
     }
 
@@ -112,7 +123,7 @@ impl Principal {
     /// The organisations of a scoped editor; empty for everyone else.
     pub fn editor_organisations(&self) -> &[i32] {
         match self {
-            Self::Key {
+            Self::Known {
                 role: Role::Editor,
                 organisations,
                 ..
@@ -134,14 +145,35 @@ mod tests {
             (Role::Editor, false),
             (Role::Admin, true),
         ] {
-            let key = Principal::Key {
+            let key = Principal::Known {
                 name: "k".into(),
                 role,
                 organisations: Vec::new(),
-                issued: true,
+                credential: Credential::IssuedKey,
             };
             assert_eq!(key.may_see_personal_data(), sees, "{role}");
         }
+    }
+
+    #[test]
+    fn bootstrap_editors_write_everything_and_other_editors_their_organisations() {
+        let editor = |credential| Principal::Known {
+            name: "e".into(),
+            role: Role::Editor,
+            organisations: vec![7],
+            credential,
+        };
+        assert_eq!(
+            editor(Credential::BootstrapKey).write_scope(),
+            Some(Scope::Everything)
+        );
+        for credential in [Credential::IssuedKey, Credential::Token] {
+            assert_eq!(
+                editor(credential).write_scope(),
+                Some(Scope::Organisations(vec![7]))
+            );
+        }
+        assert_eq!(Principal::Anonymous.write_scope(), None);
     }
 
     #[test]

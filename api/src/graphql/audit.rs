@@ -41,12 +41,12 @@ pub struct AuditEntry(pub AuditRow);
 /// One change to one record, written in the same transaction as the change.
 #[Object]
 impl AuditEntry {
-    /// Who made the change: the API key's name.
+    /// Who made the change: the API key's name, or `token:` and the token's subject.
     async fn actor(&self) -> &str {
         &self.0.actor
     }
 
-    /// The key's role when it made the change.
+    /// The caller's role when it made the change.
     async fn role(&self) -> &str {
         &self.0.role
     }
@@ -120,7 +120,7 @@ connection!(
 pub struct AuditLogFilter {
     /// Changes to this record.
     pub record: Option<ID>,
-    /// Changes by this API key (its name).
+    /// Changes by this caller (a key's name, or `token:` and a subject).
     pub actor: Option<String>,
     /// Changes at or after this instant.
     pub from: Option<DateTime>,

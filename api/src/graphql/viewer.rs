@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Object, Result};
 
 use super::context::{loaders, principal};
 use super::nodes::Organisation;
-use crate::auth::{Principal, Role};
+use crate::auth::{Credential, Principal, Role};
 
 /// How the caller identified itself.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub enum ViewerKind {
     Anonymous,
     /// An API key (`X-API-Key`).
     ApiKey,
+    /// A JSON Web Token from the identity provider (`Authorization: Bearer`).
+    Token,
 }
 
 /// What a caller may do.
@@ -37,15 +39,19 @@ impl Viewer {
     async fn kind(&self) -> ViewerKind {
         match &self.0 {
             Principal::Anonymous => ViewerKind::Anonymous,
-            Principal::Key { .. } => ViewerKind::ApiKey,
+            Principal::Known {
+                credential: Credential::Token,
+                ..
+            } => ViewerKind::Token,
+            Principal::Known { .. } => ViewerKind::ApiKey,
         }
     }
 
-    /// The key's name; null for anonymous callers.
+    /// The key's name, or the token's subject; null for anonymous callers.
     async fn name(&self) -> Option<&str> {
         match &self.0 {
             Principal::Anonymous => None,
-            Principal::Key { name, .. } => Some(name),
+            Principal::Known { name, .. } => Some(name),
         }
     }
 
@@ -60,7 +66,7 @@ impl Viewer {
 
     /// The organisations an editor is scoped to; empty for everyone else.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-        let Principal::Key { organisations, .. } = &self.0 else {
+        let Principal::Known { organisations, .. } = &self.0 else {
             return Ok(Vec::new());
         };
         let found = loaders(ctx)?

@@ -152,21 +152,20 @@ async fn execute(
     }
 }
 
-/// The caller of a request with these headers from `peer`, unless it sent a key that is not
-/// in force. Takes the headers rather than the request: the body is not `Sync`.
+/// The caller of a request with these headers from `peer`, unless it sent credentials that
+/// are not in force. Takes the headers rather than the request: the body is not `Sync`.
 async fn caller_of(
     state: &AppState,
     headers: HeaderMap,
     peer: Option<SocketAddr>,
-) -> Result<client::Caller, client::UnknownApiKey> {
-    client::identify(
-        &headers,
-        peer,
-        &state.api_keys,
-        &state.db,
-        state.trust_forwarded_for,
-    )
-    .await
+) -> Result<client::Caller, client::Unidentified> {
+    let identities = client::Identities {
+        keys: &state.api_keys,
+        tokens: state.tokens.as_deref(),
+        db: &state.db,
+        trust_forwarded_for: state.trust_forwarded_for,
+    };
+    client::identify(&headers, peer, identities).await
 }
 
 /// The network peer of `request`.
@@ -177,29 +176,44 @@ fn peer_of(request: &Request) -> Option<SocketAddr> {
         .map(|c| c.0)
 }
 
-/// 401 UNAUTHENTICATED with `WWW-Authenticate`, saying why the key was refused; nothing runs.
-fn unknown_api_key(media: MediaType, why: client::UnknownApiKey) -> axum::response::Response {
-    let mut response = match why {
-        client::UnknownApiKey::Refused(reason) => request_error(
-            StatusCode::UNAUTHORIZED,
-            media,
-            code::UNAUTHENTICATED,
-            &format!("{reason}; leave the header out to call without one"),
-        ),
-        client::UnknownApiKey::Unavailable => {
+/// 401 UNAUTHENTICATED with a `WWW-Authenticate` challenge, saying why the credentials were
+/// refused (503 when they could not be checked); nothing runs.
+fn unidentified(media: MediaType, why: client::Unidentified) -> axum::response::Response {
+    let (challenge, reason) = match why {
+        client::Unidentified::Refused { challenge, reason } => (challenge, reason),
+        client::Unidentified::Unavailable => {
             let error = crate::error::ApiError::Unavailable;
-            return request_error(
+            let mut response = request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 media,
                 error.code(),
                 &error.message(),
             );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return response;
         }
     };
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("ApiKey header=\"X-API-Key\""),
+    let message = format!("{reason}; leave the credentials out to call anonymously");
+    let mut response = request_error(
+        StatusCode::UNAUTHORIZED,
+        media,
+        code::UNAUTHENTICATED,
+        &message,
     );
+    let value = match challenge {
+        client::Challenge::ApiKey => HeaderValue::from_static("ApiKey header=\"X-API-Key\""),
+        // RFC 6750: the error description is a quoted string, so quotes and backslashes go.
+        client::Challenge::Bearer => HeaderValue::from_str(&format!(
+            "Bearer realm=\"partnership-graph\", error=\"invalid_token\", error_description=\"{}\"",
+            reason.replace(['"', '\\'], "'")
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"partnership-graph\"")),
+    };
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, value);
     response
 }
 
@@ -211,7 +225,7 @@ pub async fn graphql_post(
     let peer = peer_of(&request);
     let caller = match caller_of(&state, request.headers().clone(), peer).await {
         Ok(caller) => caller,
-        Err(why) => return unknown_api_key(media, why),
+        Err(why) => return unidentified(media, why),
     };
     let transport = Transport::of(request.headers(), true);
     let key = match idempotency::key_of(request.headers()) {
@@ -277,7 +291,7 @@ pub async fn graphql_get(
     let peer = peer_of(&request);
     let caller = match caller_of(&state, request.headers().clone(), peer).await {
         Ok(caller) => caller,
-        Err(why) => return unknown_api_key(media, why),
+        Err(why) => return unidentified(media, why),
     };
     let transport = Transport::of(request.headers(), false);
     let request =

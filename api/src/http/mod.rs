@@ -43,6 +43,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Known API keys, to tell callers apart for rate limits.
     pub api_keys: crate::auth::keys::ApiKeys,
+    /// Verifies bearer tokens; `None` when they are off.
+    pub tokens: Option<std::sync::Arc<crate::auth::tokens::Tokens>>,
     /// Take the caller's address from `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
     /// Most operations in one batched request.

@@ -23,7 +23,7 @@ use std::future::Future;
 use entity::enums::RecordType;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::{Credential, Principal, Role, Scope};
 use crate::domain::audit::{self, Snapshot};
 use crate::domain::validation::{Code, FieldPath, Violation, Violations};
 use crate::error::ApiError;
@@ -82,9 +82,21 @@ pub struct Writer {
 /// FORBIDDEN before anything is read.
 pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Writer, ApiError> {
     match (principal, principal.write_scope()) {
-        (Principal::Key { name, role, .. }, Some(scope)) if *role >= Role::Editor => Ok(Writer {
+        (
+            Principal::Known {
+                name,
+                role,
+                credential,
+                ..
+            },
+            Some(scope),
+        ) if *role >= Role::Editor => Ok(Writer {
             author: Author {
-                actor: name.clone(),
+                // A token's subject is marked, so it cannot pass for a key of the same name.
+                actor: match credential {
+                    Credential::Token => format!("token:{name}"),
+                    _ => name.clone(),
+                },
                 role: role.to_string(),
                 request_id: request.request_id.clone(),
                 idempotency_key: request.idempotency_key.clone(),
@@ -92,7 +104,7 @@ pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Writer
             scope,
         }),
         _ => Err(ApiError::Forbidden(
-            "writing needs an API key with the editor or admin role",
+            "writing needs an API key or token with the editor or admin role",
         )),
     }
 }

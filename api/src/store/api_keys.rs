@@ -46,23 +46,23 @@ pub enum Lookup {
 /// How often `last_used_at` is written for one key, at most.
 const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
 
-/// The ids of the organisations with these keys, or the first key no organisation has.
+/// The ids of the organisations with these keys, in their order, or the first key no
+/// organisation has. One statement, whatever the number of keys.
 pub async fn organisation_ids(
     db: &impl ConnectionTrait,
     keys: &[String],
 ) -> Result<Result<Vec<i32>, String>, DbErr> {
-    let mut ids = Vec::new();
-    for key in keys {
-        match organisation::Entity::find()
-            .filter(organisation::Column::Key.eq(key.as_str()))
-            .one(db)
-            .await?
-        {
-            Some(found) => ids.push(found.id),
-            None => return Ok(Err(key.clone())),
-        }
-    }
-    Ok(Ok(ids))
+    let found: std::collections::HashMap<String, i32> = organisation::Entity::find()
+        .filter(organisation::Column::Key.is_in(keys.iter().map(String::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|organisation| (organisation.key, organisation.id))
+        .collect();
+    Ok(keys
+        .iter()
+        .map(|key| found.get(key).copied().ok_or_else(|| key.clone()))
+        .collect())
 }
 
 /// Issues a key named `name` with `role`, scoped to these organisations; the error names what

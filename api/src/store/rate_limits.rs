@@ -12,14 +12,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Who a request is charged to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Client {
     /// A caller that sent a known API key, by the key's name.
-    ApiKey(String),
-    /// A caller without a key, by its network address.
+    ApiKey { name: String, role: Role },
+    /// A caller that sent a valid bearer token, by the token's subject.
+    Token { subject: String, role: Role },
+    /// A caller without credentials, by its network address.
     Address(String),
 }
 
@@ -27,13 +30,22 @@ impl Client {
     /// The bucket's key in `rate_limit_buckets`; also who holds an idempotency key.
     pub fn bucket_key(&self) -> String {
         match self {
-            Self::ApiKey(name) => format!("key:{name}"),
+            Self::ApiKey { name, .. } => format!("key:{name}"),
+            Self::Token { subject, .. } => format!("sub:{subject}"),
             Self::Address(address) => format!("ip:{address}"),
+        }
+    }
+
+    /// The caller's role; anonymous callers have none.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::ApiKey { role, .. } | Self::Token { role, .. } => Some(*role),
+            Self::Address(_) => None,
         }
     }
 }
 
-/// Size and refill rate of every client's bucket.
+/// Size and refill rate of an anonymous client's bucket.
 #[derive(Debug, Clone, Copy)]
 pub struct BucketPolicy {
     /// Points a full bucket holds.
@@ -42,11 +54,21 @@ pub struct BucketPolicy {
     pub restore_rate: u64,
 }
 
+/// Points in the buckets of callers with a role. Each refills in the time an anonymous bucket
+/// takes, so a bigger bucket also refills faster.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleCapacities {
+    pub reader: u64,
+    pub editor: u64,
+    pub admin: u64,
+}
+
 /// Charges clients against their buckets in the database.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
     db: DatabaseConnection,
     policy: BucketPolicy,
+    roles: Option<RoleCapacities>,
 }
 
 /// The state of a client's bucket after a charge, as reported to the client.
@@ -86,20 +108,46 @@ const AVAILABLE: &str = "(CASE \
      ELSE rate_limit_buckets.tokens + ($2 - rate_limit_buckets.refreshed_at_ms) * $4 END)";
 
 impl RateLimiter {
+    /// A limiter giving every client `policy`'s bucket.
     pub fn new(db: DatabaseConnection, policy: BucketPolicy) -> Self {
-        Self { db, policy }
+        Self {
+            db,
+            policy,
+            roles: None,
+        }
     }
 
-    pub fn policy(&self) -> BucketPolicy {
-        self.policy
+    /// The same limiter, with buckets of these sizes for callers with a role.
+    pub fn with_role_capacities(self, roles: RoleCapacities) -> Self {
+        Self {
+            roles: Some(roles),
+            ..self
+        }
+    }
+
+    /// The bucket `client` draws on.
+    pub fn policy_for(&self, client: &Client) -> BucketPolicy {
+        let capacity = match (self.roles, client.role()) {
+            (Some(roles), Some(Role::Reader)) => roles.reader,
+            (Some(roles), Some(Role::Editor)) => roles.editor,
+            (Some(roles), Some(Role::Admin)) => roles.admin,
+            _ => return self.policy,
+        };
+        let restore_rate = u128::from(capacity) * u128::from(self.policy.restore_rate)
+            / u128::from(self.policy.capacity.max(1));
+        BucketPolicy {
+            capacity,
+            restore_rate: u64::try_from(restore_rate).unwrap_or(u64::MAX),
+        }
     }
 
     /// Charges `cost` points to `client` when its bucket holds that many; otherwise charges
     /// nothing. Either way returns the bucket's state.
     pub async fn charge(&self, client: &Client, cost: u64) -> ApiResult<ThrottleStatus> {
         let now_ms = now_ms();
-        let capacity = self.policy.capacity as f64;
-        let per_ms = self.policy.restore_rate as f64 / 1000.0;
+        let policy = self.policy_for(client);
+        let capacity = policy.capacity as f64;
+        let per_ms = policy.restore_rate as f64 / 1000.0;
         let cost_points = cost as f64;
         let sql = format!(
             "INSERT INTO rate_limit_buckets (client_key, tokens, refreshed_at_ms, granted) \
@@ -130,24 +178,35 @@ impl RateLimiter {
         let granted: bool = row.try_get("", "granted")?;
         Ok(ThrottleStatus {
             granted,
-            maximum_available: self.policy.capacity,
+            maximum_available: policy.capacity,
             // Whole points: what is left rounds down, so a client never plans on a point it
             // does not have.
             currently_available: tokens.max(0.0).floor() as u64,
-            restore_rate: self.policy.restore_rate,
+            restore_rate: policy.restore_rate,
         })
     }
 
     /// Deletes the buckets that have refilled completely by `now_ms`: a missing bucket is a
     /// full one, so this changes no client's limit and keeps the table to recent callers.
-    /// Returns how many were deleted.
+    /// Returns how many were deleted. A bucket is forgotten once the slowest to refill would
+    /// be full (role buckets refill in about the anonymous time, give or take rounding).
     pub async fn forget_full_buckets(&self, now_ms: i64) -> ApiResult<u64> {
-        // Without a restore rate no bucket ever refills, so none may be forgotten.
-        let Some(refill_ms) = self
-            .policy
-            .capacity
-            .saturating_mul(1000)
-            .checked_div(self.policy.restore_rate)
+        let mut policies = vec![self.policy];
+        if self.roles.is_some() {
+            for role in [Role::Reader, Role::Editor, Role::Admin] {
+                let client = Client::ApiKey {
+                    name: String::new(),
+                    role,
+                };
+                policies.push(self.policy_for(&client));
+            }
+        }
+        // Without a restore rate a bucket never refills, so none may be forgotten.
+        let Some(refill_ms) = policies
+            .iter()
+            .map(|p| p.capacity.saturating_mul(1000).checked_div(p.restore_rate))
+            .collect::<Option<Vec<u64>>>()
+            .and_then(|times| times.into_iter().max())
         else {
             return Ok(0);
         };

@@ -17,9 +17,9 @@ use crate::domain::audit::FieldChange;
 /// Who writes, as the audit log records it.
 #[derive(Debug, Clone)]
 pub struct Author {
-    /// The API key's name.
+    /// The API key's name, or `token:` and the token's subject.
     pub actor: String,
-    /// The key's role.
+    /// The caller's role.
     pub role: String,
     /// The request's `x-request-id`.
     pub request_id: Option<String>,

@@ -126,11 +126,17 @@ impl TestApp {
             .expect("JSON response")
     }
 
-    /// Posts a GraphQL request with API key `key` and returns the whole response body.
-    pub async fn post_as(&self, key: &str, query: &str, variables: Value) -> Value {
+    /// Posts a GraphQL request with `credential` and returns the whole response body: an API
+    /// key, sent in `X-API-Key`, or `Bearer <token>`, sent in `Authorization`.
+    pub async fn post_as(&self, credential: &str, query: &str, variables: Value) -> Value {
+        let (header, value) = if credential.starts_with("Bearer ") {
+            ("authorization", credential)
+        } else {
+            ("x-api-key", credential)
+        };
         self.client
             .post(format!("{}/graphql", self.address))
-            .header("x-api-key", key)
+            .header(header, value)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

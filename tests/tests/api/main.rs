@@ -29,6 +29,7 @@ mod scopes;
 mod seed_facts;
 mod startup;
 mod statements;
+mod tokens;
 mod trusted_documents;
 mod write_protection;
 mod writes;

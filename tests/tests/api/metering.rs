@@ -123,6 +123,7 @@ fn small_bucket(settings: &mut Settings) {
     settings.rate_limit_capacity = 100;
     settings.max_query_cost = 100;
     settings.rate_limit_restore_rate = 1;
+    settings.rate_limit_capacity_reader = 300;
     settings.api_keys = vec!["dashboard:dashboard-secret-0123".to_owned()];
 }
 
@@ -155,14 +156,15 @@ async fn past_its_bucket_a_client_gets_rate_limited_with_retry_after() {
         assert!((7..=9).contains(&left), "{left}");
         assert!(body.get("data").is_none(), "{body:#}");
 
-        // A known API key has a bucket of its own; an unknown one is refused.
+        // A known API key has a bucket of its own, sized by its role (a reader's here), which
+        // refills in the anonymous bucket's time; an unknown key is refused.
         let keyed = post_with_key(&app, Some("dashboard-secret-0123"), TEN_TITLES).await;
         assert_eq!(keyed.status(), 200);
         let keyed: Value = keyed.json().await.expect("JSON");
-        assert_eq!(
-            keyed["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
-            69
-        );
+        let status = &keyed["extensions"]["cost"]["throttleStatus"];
+        assert_eq!(status["currentlyAvailable"], 269, "{status}");
+        assert_eq!(status["maximumAvailable"], 300, "{status}");
+        assert_eq!(status["restoreRate"], 3, "{status}");
         let unknown = post_with_key(&app, Some("guessed-secret-000000"), TEN_TITLES).await;
         assert_eq!(unknown.status(), 401);
         let unknown: Value = unknown.json().await.expect("JSON");
