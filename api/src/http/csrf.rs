@@ -26,6 +26,7 @@ pub fn cors(origins: &[String]) -> CorsLayer {
             [
                 header::CONTENT_TYPE,
                 header::ACCEPT,
+                header::AUTHORIZATION,
                 header::HeaderName::from_static(client::API_KEY_HEADER),
             ]
             .into_iter()

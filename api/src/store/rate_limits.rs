@@ -55,7 +55,7 @@ pub struct BucketPolicy {
 }
 
 /// Points in the buckets of callers with a role. Each refills in the time an anonymous bucket
-/// takes, so a bigger bucket also refills faster.
+/// takes (a bigger bucket refills faster), and never at a lower rate than an anonymous one.
 #[derive(Debug, Clone, Copy)]
 pub struct RoleCapacities {
     pub reader: u64,
@@ -133,11 +133,14 @@ impl RateLimiter {
             (Some(roles), Some(Role::Admin)) => roles.admin,
             _ => return self.policy,
         };
+        // Refilled in the anonymous bucket's time, and never more slowly than it.
         let restore_rate = u128::from(capacity) * u128::from(self.policy.restore_rate)
             / u128::from(self.policy.capacity.max(1));
         BucketPolicy {
             capacity,
-            restore_rate: u64::try_from(restore_rate).unwrap_or(u64::MAX),
+            restore_rate: u64::try_from(restore_rate)
+                .unwrap_or(u64::MAX)
+                .max(self.policy.restore_rate),
         }
     }
 
@@ -239,4 +242,44 @@ pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_buckets_refill_in_the_anonymous_time_and_never_more_slowly() {
+        let limiter = |capacity, restore_rate| {
+            RateLimiter::new(
+                DatabaseConnection::default(),
+                BucketPolicy {
+                    capacity,
+                    restore_rate,
+                },
+            )
+            .with_role_capacities(RoleCapacities {
+                reader: 100_000,
+                editor: 100_000,
+                admin: 200_000,
+            })
+        };
+        let editor = Client::Token {
+            subject: "s".into(),
+            role: Role::Editor,
+        };
+        let admin = Client::ApiKey {
+            name: "k".into(),
+            role: Role::Admin,
+        };
+        let anonymous = Client::Address("192.0.2.1".into());
+        let defaults = limiter(40_000, 2_000);
+        assert_eq!(defaults.policy_for(&editor).restore_rate, 5_000);
+        assert_eq!(defaults.policy_for(&admin).capacity, 200_000);
+        assert_eq!(defaults.policy_for(&admin).restore_rate, 10_000);
+        assert_eq!(defaults.policy_for(&anonymous).capacity, 40_000);
+        // A huge anonymous bucket does not starve the smaller role buckets.
+        let generous = limiter(1_000_000_000, 2_000);
+        assert_eq!(generous.policy_for(&editor).restore_rate, 2_000);
+    }
 }

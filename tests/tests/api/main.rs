@@ -16,6 +16,7 @@ mod hostile;
 mod keys;
 mod lifecycle;
 mod limits;
+mod matrix;
 mod metering;
 mod nodes;
 mod outage;

@@ -58,7 +58,10 @@ async fn only_allowed_origins_get_cors_headers() {
             .request(reqwest::Method::OPTIONS, &url)
             .header("origin", allowed)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type")
+            .header(
+                "access-control-request-headers",
+                "content-type, authorization, x-api-key",
+            )
             .send()
             .await
             .expect("sent");
@@ -71,6 +74,16 @@ async fn only_allowed_origins_get_cors_headers() {
             "[{}]",
             app.backend
         );
+        // A front end may send a bearer token or an API key.
+        let allowed_headers = preflight
+            .headers()
+            .get("access-control-allow-headers")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        for header in ["authorization", "x-api-key", "content-type"] {
+            assert!(allowed_headers.contains(header), "{allowed_headers}");
+        }
         let stranger = app
             .client
             .post(&url)

@@ -107,6 +107,9 @@ async fn statements_for(backend: &'static str, projects: usize) -> (u64, Value) 
     // 100 projects with eight nested lists cost more than one request may by default.
     settings.max_query_cost = 200_000;
     settings.rate_limit_capacity = 200_000;
+    settings.rate_limit_capacity_reader = 200_000;
+    settings.rate_limit_capacity_editor = 200_000;
+    settings.rate_limit_capacity_admin = 200_000;
     let app = TestApp::start(backend, settings, dir).await;
     let before = app.statements.get();
     let data = app.data(NESTED, json!({})).await;
