@@ -6,7 +6,7 @@ use api::cli::{Cli, Command, KeysCommand};
 use clap::Parser;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, backends, fresh_database};
 
 const VIEWER: &str = "{ viewer { kind name role organisations { key } } }";
 
@@ -65,6 +65,34 @@ async fn an_issued_key_names_its_caller_until_it_is_revoked() {
                 .is_some_and(|m| m.contains("revoked"))
         );
         assert!(body.get("data").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_key_revoked_on_one_replica_is_refused_by_another_at_its_next_request() {
+    for backend in backends() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let settings = api::config::Settings::for_database(url, 0);
+        let first = TestApp::start(backend, settings.clone(), dir).await;
+        let second = TestApp::start(
+            backend,
+            settings,
+            tempfile::TempDir::new().expect("temp dir"),
+        )
+        .await;
+        let secret = api::service::api_keys::create(&first.db, "partner", "reader", &[], None)
+            .await
+            .expect("issued");
+        assert_eq!(as_key(&second, &secret).await.0, 200, "[{backend}]");
+        api::service::api_keys::revoke(&first.db, "partner")
+            .await
+            .expect("revoked");
+        let started = std::time::Instant::now();
+        let (status, _, body) = as_key(&second, &secret).await;
+        assert_eq!(status, 401, "[{backend}] {body}");
+        // Nothing is cached: the very next request, well within a second, is refused.
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }
 

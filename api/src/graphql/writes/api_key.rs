@@ -12,7 +12,7 @@ use crate::graphql::context::{db, loaders, principal};
 use crate::graphql::ids;
 use crate::graphql::nodes::Organisation;
 use crate::graphql::scalars::{Date, DateTime};
-use crate::service::api_keys;
+use crate::service::api_keys::{self, KeyError};
 use crate::store::api_keys::KeyListing;
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), ApiError> {
@@ -131,18 +131,24 @@ pub struct RevokeApiKeyPayload {
 async fn listing(ctx: &Context<'_>, name: &str) -> Result<Option<ApiKey>> {
     Ok(api_keys::list(db(ctx)?)
         .await
-        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::from)?
         .into_iter()
         .find(|k| k.name == name)
         .map(ApiKey))
 }
 
-fn refusal(field: &str, problem: &anyhow::Error) -> Vec<UserError> {
-    vec![UserError::from(Violation::new(
+/// A refused request as its user error; a database failure as the field's error.
+fn refusal(field: &str, problem: KeyError) -> Result<Vec<UserError>, ApiError> {
+    let code = match problem {
+        KeyError::Invalid(_) => Code::Invalid,
+        KeyError::NotFound(_) => Code::NotFound,
+        KeyError::Database(error) => return Err(ApiError::from(error)),
+    };
+    Ok(vec![UserError::from(Violation::new(
         &FieldPath::input().at(field),
-        Code::Invalid,
+        code,
         problem.to_string(),
-    ))]
+    ))])
 }
 
 #[derive(Default)]
@@ -155,7 +161,7 @@ impl ApiKeyQuery {
         admin_only(ctx)?;
         Ok(api_keys::list(db(ctx)?)
             .await
-            .map_err(|_| ApiError::Internal)?
+            .map_err(ApiError::from)?
             .into_iter()
             .map(ApiKey)
             .collect())
@@ -197,7 +203,7 @@ impl ApiKeyMutation {
             Err(problem) => CreateApiKeyPayload {
                 api_key: None,
                 secret: None,
-                user_errors: refusal("name", &problem),
+                user_errors: refusal("name", problem)?,
                 client_mutation_id: input.client_mutation_id,
             },
         })
@@ -219,11 +225,7 @@ impl ApiKeyMutation {
             },
             Err(problem) => RevokeApiKeyPayload {
                 api_key: None,
-                user_errors: vec![UserError::from(Violation::new(
-                    &FieldPath::input().at("name"),
-                    Code::NotFound,
-                    problem.to_string(),
-                ))],
+                user_errors: refusal("name", problem)?,
                 client_mutation_id: input.client_mutation_id,
             },
         })
