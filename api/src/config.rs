@@ -107,6 +107,15 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub api_keys: Vec<String>,
+    /// Days the change feed keeps a change; a cursor older than that gets CURSOR_EXPIRED.
+    #[arg(
+        long,
+        global = true,
+        env = "CHANGE_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub change_retention_days: u32,
     /// Bearer tokens (JWT) from an identity provider.
     #[command(flatten)]
     pub tokens: TokenSettings,
@@ -247,6 +256,7 @@ impl Settings {
             rate_limit_capacity_editor: 100_000,
             rate_limit_capacity_admin: 200_000,
             api_keys: Vec::new(),
+            change_retention_days: 30,
             tokens: TokenSettings {
                 jwt_role_claim: "role".to_owned(),
                 jwt_organisations_claim: "organisations".to_owned(),

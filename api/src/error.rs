@@ -27,6 +27,7 @@ pub mod code {
     pub const DOCUMENT_NOT_TRUSTED: &str = "DOCUMENT_NOT_TRUSTED";
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+    pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 }
 
 /// An error about the request as a whole (no field path), with its code.
@@ -46,6 +47,9 @@ pub enum ApiError {
     BadUserInput(String),
     /// The caller may not see this value.
     Forbidden(&'static str),
+    /// A change-feed cursor points before the changes still kept: the client must copy the
+    /// data afresh (an export) and follow the feed from there.
+    CursorExpired,
     /// The server is wired wrongly (a bug); logged where it happens.
     Internal,
     /// The database cannot be reached right now; the request may be retried.
@@ -64,6 +68,7 @@ impl ApiError {
         match self {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
             Self::Forbidden(_) => code::FORBIDDEN,
+            Self::CursorExpired => code::CURSOR_EXPIRED,
             Self::Database(_) | Self::Internal => code::INTERNAL,
             Self::Unavailable => code::SERVICE_UNAVAILABLE,
         }
@@ -74,6 +79,9 @@ impl ApiError {
         match self {
             Self::BadUserInput(message) => message.clone(),
             Self::Forbidden(message) => (*message).to_owned(),
+            Self::CursorExpired => "changes after this cursor are no longer kept; copy the data \
+                 again from an export and follow the feed from its cursor"
+                .to_owned(),
             Self::Database(_) | Self::Internal => "internal error".to_owned(),
             Self::Unavailable => "the database is unavailable; try again shortly".to_owned(),
         }

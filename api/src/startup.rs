@@ -19,6 +19,7 @@ use crate::http::admission::Admission;
 use crate::http::metrics::{Metrics, OperationLabels};
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
+use crate::store::changes;
 use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
 use crate::store::page::PageLimits;
 use crate::store::rate_limits::{BucketPolicy, RateLimiter, RoleCapacities};
@@ -69,6 +70,8 @@ fn rate_limiter(
 
 /// How often buckets that have refilled completely are deleted.
 const FORGET_BUCKETS_PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
+/// How often changes older than the retention period are trimmed from the feed.
+const TRIM_CHANGES_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Brings the database up to date: applies migrations, loads the seed dataset into an empty
 /// database (unless `SKIP_SEED`) and refreshes the derived tables. Serving does this at start;
@@ -99,6 +102,7 @@ pub struct Application {
     limiter: Option<RateLimiter>,
     health_monitor: Option<HealthMonitor>,
     admission: Admission,
+    change_retention: chrono::Duration,
 }
 
 impl Application {
@@ -192,6 +196,7 @@ impl Application {
             limiter,
             health_monitor,
             admission,
+            change_retention: chrono::Duration::days(i64::from(settings.change_retention_days)),
         })
     }
 
@@ -218,6 +223,11 @@ impl Application {
         let janitor = self
             .limiter
             .map(|limiter| tokio::spawn(limiter.forget_full_buckets_every(FORGET_BUCKETS_PERIOD)));
+        let trimmer = tokio::spawn(changes::trim_every(
+            self.db.clone(),
+            self.change_retention,
+            TRIM_CHANGES_PERIOD,
+        ));
         let monitor = self.health_monitor.map(|monitor| {
             let admission = self.admission.clone();
             let arrivals = admission.arrivals.clone();
@@ -229,7 +239,7 @@ impl Application {
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        for task in janitor.into_iter().chain(monitor) {
+        for task in janitor.into_iter().chain(monitor).chain([trimmer]) {
             task.abort();
         }
         served

@@ -5,6 +5,7 @@
 pub mod api_key;
 pub mod api_key_organisation;
 pub mod audit_entry;
+pub mod change;
 pub mod contact;
 pub mod enums;
 pub mod event;

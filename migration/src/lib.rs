@@ -13,6 +13,7 @@ mod m20261128_000006_covering_participations;
 mod m20261129_000007_event_end_dates;
 mod m20261129_000008_writes;
 mod m20261129_000009_api_keys;
+mod m20261130_000010_changes;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_event_end_dates::Migration),
             Box::new(m20261129_000008_writes::Migration),
             Box::new(m20261129_000009_api_keys::Migration),
+            Box::new(m20261130_000010_changes::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod changes;
 pub mod connection;
 pub mod contact;
 pub mod context;
@@ -55,6 +56,7 @@ pub struct Query(
     source::SourceQuery,
     analytics::AnalyticsQuery,
     audit::AuditQuery,
+    changes::ChangeQuery,
     viewer::ViewerQuery,
     writes::api_key::ApiKeyQuery,
 );

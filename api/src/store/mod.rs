@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;
+pub mod changes;
 pub mod database;
 pub mod derived;
 pub mod events;

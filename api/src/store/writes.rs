@@ -1,5 +1,5 @@
 //! The write side of the store: a unit of work (one transaction, stamped with one time, that
-//! carries the audit entries of what it changed), updates and deletes that apply only to the
+//! carries the audit entries and change-feed rows of what it changed), updates and deletes that apply only to the
 //! version the writer read, and the replacing of a record's texts and citations.
 
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+use super::changes::{self, ChangeOperation};
 use crate::domain::audit::FieldChange;
 
 /// Who writes, as the audit log records it.
@@ -101,7 +102,7 @@ impl<'a> UnitOfWork<'a> {
         Ok(())
     }
 
-    /// Records one change in the audit log.
+    /// Records one change: its audit entry and its row in the change feed.
     pub async fn audit(
         &self,
         operation: Operation,
@@ -125,7 +126,12 @@ impl<'a> UnitOfWork<'a> {
         }
         .insert(&self.txn)
         .await?;
-        Ok(())
+        let operation = match operation {
+            Operation::Create => ChangeOperation::Created,
+            Operation::Update => ChangeOperation::Updated,
+            Operation::Delete => ChangeOperation::Deleted,
+        };
+        changes::record(&self.txn, operation, record, record_id, version, self.at).await
     }
 
     pub async fn commit(self) -> Result<(), DbErr> {

@@ -4,6 +4,7 @@
 mod access;
 mod analytics;
 mod busy;
+mod changes;
 mod cli;
 mod consistency;
 mod constraints;
