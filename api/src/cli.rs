@@ -48,6 +48,13 @@ pub enum Command {
     /// Manage API keys kept in the database (after preparing it as `migrate` does).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write every record to standard output as NDJSON, as `GET /export` does for an admin,
+    /// with a progress bar on standard error.
+    Export {
+        /// A change-feed cursor: only the records changed after it.
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 /// What to do with API keys.

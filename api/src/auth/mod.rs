@@ -120,6 +120,15 @@ impl Principal {
         self.role() == Some(Role::Admin)
     }
 
+    /// Whether the caller may see the e-mail and phone of a contact of `organisation`, or of a
+    /// project in which (`project_is_theirs`) one of an editor's organisations takes part.
+    pub fn may_see_contact(&self, organisation: Option<i32>, project_is_theirs: bool) -> bool {
+        self.may_see_personal_data()
+            || (!self.editor_organisations().is_empty()
+                && (project_is_theirs
+                    || organisation.is_some_and(|id| self.editor_organisations().contains(&id))))
+    }
+
     /// The organisations of a scoped editor; empty for everyone else.
     pub fn editor_organisations(&self) -> &[i32] {
         match self {

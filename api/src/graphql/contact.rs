@@ -20,27 +20,19 @@ async fn personal(
     value: &Option<String>,
 ) -> ApiResult<Option<String>> {
     let caller = principal(ctx);
-    if caller.may_see_personal_data() {
-        return Ok(value.clone());
-    }
     let organisations = caller.editor_organisations();
-    if !organisations.is_empty() {
-        let own_organisation = contact
-            .organisation_id
-            .is_some_and(|id| organisations.contains(&id));
-        let own_project = match contact.project_id {
-            Some(project) => loaders(ctx)?
-                .participations_of_project
-                .load_one(project)
-                .await?
-                .unwrap_or_default()
-                .iter()
-                .any(|p| organisations.contains(&p.organisation_id)),
-            None => false,
-        };
-        if own_organisation || own_project {
-            return Ok(value.clone());
-        }
+    let project_is_theirs = match contact.project_id {
+        Some(project) if !organisations.is_empty() => loaders(ctx)?
+            .participations_of_project
+            .load_one(project)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .any(|p| organisations.contains(&p.organisation_id)),
+        _ => false,
+    };
+    if caller.may_see_contact(contact.organisation_id, project_is_theirs) {
+        return Ok(value.clone());
     }
     Err(ApiError::Forbidden(PERSONAL_DATA))
 }

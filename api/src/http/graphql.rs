@@ -154,7 +154,7 @@ async fn execute(
 
 /// The caller of a request with these headers from `peer`, unless it sent credentials that
 /// are not in force. Takes the headers rather than the request: the body is not `Sync`.
-async fn caller_of(
+pub(super) async fn caller_of(
     state: &AppState,
     headers: HeaderMap,
     peer: Option<SocketAddr>,
@@ -169,7 +169,7 @@ async fn caller_of(
 }
 
 /// The network peer of `request`.
-fn peer_of(request: &Request) -> Option<SocketAddr> {
+pub(super) fn peer_of(request: &Request) -> Option<SocketAddr> {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -178,7 +178,10 @@ fn peer_of(request: &Request) -> Option<SocketAddr> {
 
 /// 401 UNAUTHENTICATED with a `WWW-Authenticate` challenge, saying why the credentials were
 /// refused (503 when they could not be checked); nothing runs.
-fn unidentified(media: MediaType, why: client::Unidentified) -> axum::response::Response {
+pub(super) fn unidentified(
+    media: MediaType,
+    why: client::Unidentified,
+) -> axum::response::Response {
     let (challenge, reason) = match why {
         client::Unidentified::Refused { challenge, reason } => (challenge, reason),
         client::Unidentified::Unavailable => {

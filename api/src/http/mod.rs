@@ -7,6 +7,7 @@ pub mod admission;
 pub mod body_limit;
 pub mod client;
 pub mod csrf;
+pub mod export;
 pub mod graphql;
 pub mod idempotency;
 pub mod metrics;
@@ -70,6 +71,10 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
             get(graphql::graphql_get)
                 .post(graphql::graphql_post)
                 .layer(middleware::from_fn(csrf::prevent_csrf)),
+        )
+        .route(
+            "/export",
+            get(export::export).layer(tower_http::compression::CompressionLayer::new()),
         )
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))

@@ -311,6 +311,10 @@ impl Record for Events {
         ])
     }
 
+    fn parent_of(draft: &EventDraft) -> Option<i32> {
+        draft.parent
+    }
+
     fn owner(draft: &EventDraft, _id: Option<i32>) -> super::Owner {
         super::Owner::Project(draft.project)
     }

@@ -407,6 +407,10 @@ impl Record for Programmes {
         ])
     }
 
+    fn parent_of(draft: &ProgrammeDraft) -> Option<i32> {
+        draft.parent
+    }
+
     fn owner(_draft: &ProgrammeDraft, _id: Option<i32>) -> super::Owner {
         super::Owner::Admins
     }

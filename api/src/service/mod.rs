@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod contacts;
 pub mod events;
+pub mod export;
 pub mod funding;
 pub mod organisations;
 pub mod outcomes;
@@ -294,6 +295,13 @@ pub trait Record: Sized + Send + Sync {
 
     /// Whose the record is (record `id`, or a new one), for the rules on who may write it.
     fn owner(draft: &Self::Draft, id: Option<i32>) -> Owner;
+
+    /// The record of the same type this one sits under (places, programmes, outcomes and
+    /// events form trees), so an export can put parents first.
+    fn parent_of(draft: &Self::Draft) -> Option<i32> {
+        let _ = draft;
+        None
+    }
 }
 
 /// Creates a record; returns its id.

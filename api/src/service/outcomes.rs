@@ -235,6 +235,10 @@ impl Record for Outcomes {
         ])
     }
 
+    fn parent_of(draft: &OutcomeDraft) -> Option<i32> {
+        draft.parent
+    }
+
     fn owner(draft: &OutcomeDraft, _id: Option<i32>) -> super::Owner {
         super::Owner::Project(draft.project)
     }

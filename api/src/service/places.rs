@@ -208,6 +208,10 @@ impl Record for Places {
         ])
     }
 
+    fn parent_of(draft: &PlaceDraft) -> Option<i32> {
+        draft.parent
+    }
+
     fn owner(_draft: &PlaceDraft, _id: Option<i32>) -> super::Owner {
         super::Owner::Admins
     }

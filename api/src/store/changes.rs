@@ -135,10 +135,8 @@ pub async fn after(
     limit: u64,
     record_types: &[RecordType],
 ) -> ApiResult<(Vec<Change>, bool)> {
-    if let Some(position) = after
-        && trimmed_through(db).await? > position
-    {
-        return Err(ApiError::CursorExpired);
+    if let Some(position) = after {
+        ensure_kept(db, position).await?;
     }
     let position = after.unwrap_or_default();
     let mut select = change::Entity::find()
@@ -196,6 +194,47 @@ pub async fn head(db: &impl ConnectionTrait) -> Result<FeedPosition, DbErr> {
         id: row.id,
     });
     Ok(last.unwrap_or(trimmed_through(db).await?))
+}
+
+/// Up to `limit` ids, above `after_id` and ascending, of the records of `record_type` that
+/// changed after `since` (as far as readers may see now).
+pub async fn changed_since(
+    db: &impl ConnectionTrait,
+    since: FeedPosition,
+    record_type: RecordType,
+    after_id: i32,
+    limit: u64,
+) -> ApiResult<Vec<i32>> {
+    ensure_kept(db, since).await?;
+    let mut select = change::Entity::find()
+        .select_only()
+        .column(change::Column::RecordId)
+        .distinct()
+        .filter(change::Column::RecordType.eq(record_type.as_str()))
+        .filter(change::Column::RecordId.gt(after_id))
+        .filter(
+            Condition::any()
+                .add(change::Column::TxId.gt(since.tx_id))
+                .add(
+                    Condition::all()
+                        .add(change::Column::TxId.eq(since.tx_id))
+                        .add(change::Column::Id.gt(since.id)),
+                ),
+        )
+        .order_by_asc(change::Column::RecordId)
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        select = select.filter(Expr::col(change::Column::TxId).lt(Expr::cust(OLDEST_RUNNING)));
+    }
+    Ok(select.into_tuple::<i32>().all(db).await?)
+}
+
+/// CURSOR_EXPIRED when changes after `position` were trimmed away.
+pub async fn ensure_kept(db: &impl ConnectionTrait, position: FeedPosition) -> ApiResult<()> {
+    if trimmed_through(db).await? > position {
+        return Err(ApiError::CursorExpired);
+    }
+    Ok(())
 }
 
 /// The last position trimmed away (the start when nothing was).

@@ -83,6 +83,28 @@ pub async fn cites(db: &impl ConnectionTrait, citation: Citation) -> Result<bool
         .is_some())
 }
 
+/// The source documents each of these records cites, by record id (one statement).
+pub async fn cited_by(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    record_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, Vec<i32>>, DbErr> {
+    let mut cited: std::collections::HashMap<i32, Vec<i32>> = std::collections::HashMap::new();
+    for row in record_source::Entity::find()
+        .filter(record_source::Column::RecordType.eq(record.as_str()))
+        .filter(record_source::Column::RecordId.is_in(record_ids.iter().copied()))
+        .order_by_asc(record_source::Column::SourceDocumentId)
+        .all(db)
+        .await?
+    {
+        cited
+            .entry(row.record_id)
+            .or_default()
+            .push(row.source_document_id);
+    }
+    Ok(cited)
+}
+
 /// Removes one citation; false when there was none.
 pub async fn uncite(db: &impl ConnectionTrait, citation: Citation) -> Result<bool, DbErr> {
     let result = record_source::Entity::delete_many()

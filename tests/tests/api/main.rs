@@ -9,6 +9,7 @@ mod cli;
 mod consistency;
 mod constraints;
 mod errors;
+mod export;
 mod filters;
 mod funders;
 mod generator;
