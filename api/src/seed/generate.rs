@@ -84,8 +84,9 @@ const UNITS: [&str; 6] = [
     "publications",
 ];
 const CURRENCIES: [&str; 4] = ["EUR", "NOK", "DKK", "SEK"];
-/// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters for every table.
-const ROWS_PER_INSERT: usize = 4_000;
+/// Bind parameters per INSERT statement: under SQLite's 32,766 (and PostgreSQL's 65,535), so
+/// a table's rows per statement follow from its number of columns.
+const PARAMETERS_PER_INSERT: usize = 30_000;
 /// Projects generated and inserted together.
 const PROJECTS_PER_CHUNK: u32 = 1_000;
 
@@ -125,7 +126,9 @@ where
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        let columns = <<A::Entity as EntityTrait>::Column as sea_orm::Iterable>::iter().count();
+        let per_insert = (PARAMETERS_PER_INSERT / columns.max(1)).max(1);
+        let chunk: Vec<A> = rows.by_ref().take(per_insert).collect();
         <A::Entity as EntityTrait>::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
