@@ -29,17 +29,30 @@ const BATCH: usize = 2_000;
 
 /// Brings every derived table up to date with the facts. Cheap when nothing is missing.
 pub async fn refresh(db: &DatabaseConnection) -> Result<(), DbErr> {
-    refresh_programme_ancestors(db).await?;
-    refresh_start_years(db).await?;
-    refresh_funding_line_years(db).await?;
-    rebuild_funding_line_rollup(db).await
+    // One transaction: a replica starting while others serve never shows them an empty
+    // programme tree or rollup; they read the old tables until the new ones commit.
+    // On SQLite the write lock is taken at once: a transaction that read first could not
+    // write after another connection has.
+    let txn = db
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..sea_orm::TransactionOptions::default()
+        })
+        .await?;
+    // Programme writers wait, and so do replicas starting together.
+    super::writes::lock_tree(&txn, entity::enums::RecordType::Programme).await?;
+    refresh_programme_ancestors(&txn).await?;
+    refresh_start_years(&txn).await?;
+    refresh_funding_line_years(&txn).await?;
+    rebuild_funding_line_rollup(&txn).await?;
+    txn.commit().await
 }
 
 /// Rebuilds the rollup of funding lines (sums per funder, programme, kind, currency and start
-/// year) in one transaction, so readers see the old sums or the new ones. On PostgreSQL the
-/// table is locked against other rebuilds first (readers go on), so replicas starting together
-/// rebuild it one after the other instead of adding their rows twice.
-async fn rebuild_funding_line_rollup(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// year) inside `txn`, so readers see the old sums or the new ones. On PostgreSQL the table is
+/// locked against other rebuilds and writers first (readers go on), so replicas starting
+/// together rebuild it one after the other instead of adding their rows twice.
+async fn rebuild_funding_line_rollup(txn: &sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
     use funding_line::Column as Line;
     let line = |column: Line| Expr::col((funding_line::Entity, column));
     let funder = Func::coalesce([
@@ -89,16 +102,13 @@ async fn rebuild_funding_line_rollup(db: &DatabaseConnection) -> Result<(), DbEr
         .select_from(sums)
         .map_err(|error| DbErr::Custom(error.to_string()))?
         .to_owned();
-    let txn = db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("LOCK TABLE funding_line_rollup IN EXCLUSIVE MODE")
             .await?;
     }
-    funding_line_rollup::Entity::delete_many()
-        .exec(&txn)
-        .await?;
+    funding_line_rollup::Entity::delete_many().exec(txn).await?;
     txn.execute(&insert).await?;
-    txn.commit().await
+    Ok(())
 }
 
 /// Rebuilds the closure table of the programme tree (programmes are few).

@@ -86,20 +86,9 @@ impl<'a> UnitOfWork<'a> {
     }
 
     /// Serializes writers of one kind of tree (programmes, places, outcomes) on PostgreSQL, so
-    /// two concurrent moves cannot make a cycle each check alone would miss. SQLite writers are
-    /// serialized already.
+    /// two concurrent moves cannot make a cycle each check alone would miss.
     pub async fn lock_tree(&self, record: RecordType) -> Result<(), DbErr> {
-        if self.backend() == DbBackend::Postgres {
-            let key = 7_001
-                + RecordType::ALL
-                    .iter()
-                    .position(|r| *r == record)
-                    .unwrap_or(0);
-            self.txn
-                .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
-                .await?;
-        }
-        Ok(())
+        lock_tree(&self.txn, record).await
     }
 
     /// Records one change: its audit entry and its row in the change feed.
@@ -137,6 +126,22 @@ impl<'a> UnitOfWork<'a> {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
+}
+
+/// Takes, for the rest of the transaction, the PostgreSQL advisory lock of one kind of tree:
+/// its writers, and whatever rebuilds its derived rows, take turns. SQLite writers take turns
+/// already.
+pub async fn lock_tree(db: &impl ConnectionTrait, record: RecordType) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let key = 7_001
+            + RecordType::ALL
+                .iter()
+                .position(|r| *r == record)
+                .unwrap_or(0);
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// A table of records with an id, a version and a time of last change.

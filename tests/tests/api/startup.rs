@@ -39,6 +39,55 @@ async fn a_second_start_on_the_same_database_loads_nothing_twice() {
 }
 
 #[tokio::test]
+async fn replicas_starting_beside_a_serving_one_never_show_it_an_empty_programme_tree() {
+    const TREE: &str = "{ fundingTotals(groupBy: [PROGRAMME_TREE]) { groups { programme { key } amount { amount } } } }";
+    for backend in backends() {
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let serving = std::sync::Arc::new(
+            TestApp::start(backend, Settings::for_database(url.clone(), 0), dir).await,
+        );
+        let expected = serving.data(TREE, json!({})).await;
+        assert!(
+            expected["fundingTotals"]["groups"]
+                .as_array()
+                .is_some_and(|g| g.len() > 1),
+            "{expected}"
+        );
+        let reading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let reader = {
+            let (serving, reading) = (serving.clone(), reading.clone());
+            tokio::spawn(async move {
+                let mut answers = Vec::new();
+                while reading.load(std::sync::atomic::Ordering::SeqCst) {
+                    answers.push(serving.data(TREE, json!({})).await);
+                }
+                answers
+            })
+        };
+        // Each start refreshes the derived tables of the shared database.
+        for _ in 0..3 {
+            let replica = TestApp::start(
+                backend,
+                Settings::for_database(url.clone(), 0),
+                TempDir::new().expect("dir"),
+            )
+            .await;
+            drop(replica);
+        }
+        reading.store(false, std::sync::atomic::Ordering::SeqCst);
+        let answers = reader.await.expect("the reader finished");
+        assert!(!answers.is_empty());
+        for answer in answers {
+            assert_eq!(
+                answer, expected,
+                "[{backend}] a reader saw the tree being rebuilt"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn health_readiness_explorer_and_get_queries_answer() {
     for app in TestApp::all().await {
         let healthz = app
