@@ -311,7 +311,8 @@ pub async fn trim_every(
     retention: chrono::Duration,
     period: std::time::Duration,
 ) {
-    let mut ticks = tokio::time::interval(period);
+    // The first run waits a whole period, off the busy start-up.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         ticks.tick().await;
         match trim(&db, Utc::now() - retention).await {
