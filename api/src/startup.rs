@@ -77,6 +77,17 @@ const TRIM_CHANGES_PERIOD: std::time::Duration = std::time::Duration::from_secs(
 /// database (unless `SKIP_SEED`) and refreshes the derived tables. Serving does this at start;
 /// `api migrate` does only this, for deployments that prepare the database in a job of its own.
 pub async fn prepare(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    // Replicas starting together (or a replica beside the migration job) take turns, so no
+    // two apply a migration or load the seed at once.
+    let turn = db::PrepareTurn::take(db)
+        .await
+        .context("cannot wait for a turn to prepare the database")?;
+    let prepared = prepare_in_turn(db, settings).await;
+    turn.release().await;
+    prepared
+}
+
+async fn prepare_in_turn(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
     db::migrate(db).await.context("cannot apply migrations")?;
     if !settings.skip_seed {
         let dataset = match &settings.seed_dir {

@@ -72,6 +72,48 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// The PostgreSQL session lock that processes preparing the database (migrations, seed,
+/// derived tables) take in turn.
+const PREPARE_LOCK: i64 = 7_300;
+
+/// A turn at preparing the database: on PostgreSQL, a session-level advisory lock held by a
+/// connection of its own while the preparation runs on the pool; on SQLite nothing (its
+/// writers take turns already).
+pub struct PrepareTurn(Option<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>>);
+
+impl PrepareTurn {
+    /// Waits until no other process is preparing the database.
+    pub async fn take(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self(None));
+        }
+        let mut connection = db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PREPARE_LOCK)
+            .execute(&mut *connection)
+            .await
+            .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        Ok(Self(Some(connection)))
+    }
+
+    /// Ends the turn. Should the unlock fail, the connection is closed, which ends it too.
+    pub async fn release(self) {
+        if let Some(mut connection) = self.0 {
+            let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(PREPARE_LOCK)
+                .execute(&mut *connection)
+                .await;
+            if unlocked.is_err() {
+                drop(connection.detach());
+            }
+        }
+    }
+}
+
 /// True when the database answers a trivial query.
 pub async fn is_reachable(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

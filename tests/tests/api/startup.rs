@@ -39,6 +39,29 @@ async fn a_second_start_on_the_same_database_loads_nothing_twice() {
 }
 
 #[tokio::test]
+async fn replicas_starting_together_on_an_empty_database_migrate_and_seed_it_once() {
+    // Replicas share PostgreSQL; the embedded SQLite default serves one process.
+    for backend in backends().into_iter().filter(|b| *b == "postgres") {
+        let dir = TempDir::new().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await;
+        let starts = (0..3).map(|_| {
+            let settings = Settings::for_database(url.clone(), 0);
+            async move { api::startup::Application::build(&settings).await }
+        });
+        let apps = futures_util::future::join_all(starts).await;
+        for app in &apps {
+            assert!(app.is_ok(), "[{backend}] {:?}", app.as_ref().err());
+        }
+        let replica = TestApp::start(backend, Settings::for_database(url, 0), dir).await;
+        let projects = entity::project::Entity::find()
+            .count(&replica.db)
+            .await
+            .expect("count");
+        assert_eq!(projects, 5, "[{backend}] the seed was loaded once");
+    }
+}
+
+#[tokio::test]
 async fn replicas_starting_beside_a_serving_one_never_show_it_an_empty_programme_tree() {
     const TREE: &str = "{ fundingTotals(groupBy: [PROGRAMME_TREE]) { groups { programme { key } amount { amount } } } }";
     for backend in backends() {
