@@ -77,39 +77,35 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 const PREPARE_LOCK: i64 = 7_300;
 
 /// A turn at preparing the database: on PostgreSQL, a session-level advisory lock held by a
-/// connection of its own while the preparation runs on the pool; on SQLite nothing (its
-/// writers take turns already).
-pub struct PrepareTurn(Option<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>>);
+/// connection of its own, outside the pool (a pool of one must stay free for the work), while
+/// the preparation runs; on SQLite nothing (its writers take turns already).
+pub struct PrepareTurn(Option<sea_orm::sqlx::PgConnection>);
 
 impl PrepareTurn {
     /// Waits until no other process is preparing the database.
     pub async fn take(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        use sea_orm::sqlx::ConnectOptions as _;
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self(None));
         }
-        let mut connection = db
-            .get_postgres_connection_pool()
-            .acquire()
+        let options = db.get_postgres_connection_pool().connect_options();
+        let mut connection = options
+            .connect()
             .await
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
             .bind(PREPARE_LOCK)
-            .execute(&mut *connection)
+            .execute(&mut connection)
             .await
             .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         Ok(Self(Some(connection)))
     }
 
-    /// Ends the turn. Should the unlock fail, the connection is closed, which ends it too.
+    /// Ends the turn: closing the session releases its lock.
     pub async fn release(self) {
-        if let Some(mut connection) = self.0 {
-            let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(PREPARE_LOCK)
-                .execute(&mut *connection)
-                .await;
-            if unlocked.is_err() {
-                drop(connection.detach());
-            }
+        use sea_orm::sqlx::Connection as _;
+        if let Some(connection) = self.0 {
+            let _ = connection.close().await;
         }
     }
 }

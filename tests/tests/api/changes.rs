@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    ADMIN_KEY, READER_KEY, TestApp, apps_with_writers, apps_with_writers_and, id_where,
-};
+use crate::helpers::{ADMIN_KEY, READER_KEY, TestApp, apps_with_writers_and, id_where};
 use crate::writes::mutate_as;
 
 const FEED: &str = "query($after: String, $types: [RecordType!]) {
@@ -60,6 +58,11 @@ async fn read_at_least(
     panic!("[{}] the feed never showed {count} changes", app.backend);
 }
 
+/// Apps whose clients may poll the feed as often as a test needs.
+async fn feed_apps() -> Vec<TestApp> {
+    apps_with_writers_and(|settings| settings.rate_limit_capacity = 0).await
+}
+
 async fn project_id(app: &TestApp) -> String {
     let projects = app
         .data("{ projects(first: 10) { nodes { id key } } }", json!({}))
@@ -69,7 +72,7 @@ async fn project_id(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn a_client_keeping_its_cursor_sees_each_change_once_and_deletes_as_tombstones() {
-    for app in apps_with_writers().await {
+    for app in feed_apps().await {
         let (before, cursor) = read_to_end(&app, None, json!(null)).await;
         assert!(before.is_empty(), "the seed is not in the feed: {before:?}");
         let project = project_id(&app).await;
@@ -139,7 +142,7 @@ async fn a_client_keeping_its_cursor_sees_each_change_once_and_deletes_as_tombst
 
 #[tokio::test]
 async fn the_feed_needs_credentials_and_refuses_foreign_cursors() {
-    for app in apps_with_writers().await {
+    for app in feed_apps().await {
         let body = app
             .post("{ changes(first: 1) { edges { cursor } } }", json!({}))
             .await;
@@ -170,7 +173,7 @@ async fn the_feed_needs_credentials_and_refuses_foreign_cursors() {
 
 #[tokio::test]
 async fn a_cursor_behind_the_trimmed_feed_expires_and_one_at_its_end_does_not() {
-    for app in apps_with_writers().await {
+    for app in feed_apps().await {
         let project = project_id(&app).await;
         for name in ["A", "B"] {
             mutate_as(
@@ -224,8 +227,7 @@ async fn a_reader_following_the_feed_during_concurrent_writes_ends_with_an_exact
     const CONTACTS: usize = 30;
     const UPDATES: usize = 7;
     const DELETES: usize = 10;
-    // The reader polls far faster than a rate-limited client could.
-    for app in apps_with_writers_and(|settings| settings.rate_limit_capacity = 0).await {
+    for app in feed_apps().await {
         let app = Arc::new(app);
         let project = project_id(&app).await;
         let writing = Arc::new(AtomicBool::new(true));
@@ -363,7 +365,7 @@ async fn a_reader_following_the_feed_during_concurrent_writes_ends_with_an_exact
 #[tokio::test]
 async fn a_change_committing_late_is_not_skipped_by_a_reader_in_between() {
     use sea_orm::TransactionTrait;
-    for app in apps_with_writers().await {
+    for app in feed_apps().await {
         if app.backend != "postgres" {
             continue; // SQLite runs one writer at a time: the race cannot happen there.
         }

@@ -67,9 +67,10 @@ async fn replicas_starting_beside_a_serving_one_never_show_it_an_empty_programme
     for backend in backends() {
         let dir = TempDir::new().expect("temp dir");
         let url = fresh_database(backend, dir.path()).await;
-        let serving = std::sync::Arc::new(
-            TestApp::start(backend, Settings::for_database(url.clone(), 0), dir).await,
-        );
+        // The reader asks as fast as it can: no rate limit.
+        let mut settings = Settings::for_database(url.clone(), 0);
+        settings.rate_limit_capacity = 0;
+        let serving = std::sync::Arc::new(TestApp::start(backend, settings, dir).await);
         let expected = serving.data(TREE, json!({})).await;
         assert!(
             expected["fundingTotals"]["groups"]
