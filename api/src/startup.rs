@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -19,10 +20,10 @@ use crate::http::admission::Admission;
 use crate::http::metrics::{Metrics, OperationLabels};
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
-use crate::store::changes;
 use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
 use crate::store::page::PageLimits;
 use crate::store::rate_limits::{BucketPolicy, RateLimiter, RoleCapacities};
+use crate::store::{changes, notifications};
 
 /// The rate limiter `settings` ask for, or `None` when rate limiting is off. Every bucket must
 /// hold at least one query of the largest cost allowed.
@@ -114,6 +115,8 @@ pub struct Application {
     health_monitor: Option<HealthMonitor>,
     admission: Admission,
     change_retention: chrono::Duration,
+    /// Listens for other replicas' commits (PostgreSQL), for subscriptions.
+    commit_listener: Option<BoxFuture<'static, ()>>,
 }
 
 impl Application {
@@ -171,7 +174,9 @@ impl Application {
         let (health, health_monitor) = DatabaseHealth::watch(&settings.database_url, &statements);
         let running = settings.max_running_requests.unwrap_or(pool_size as usize);
         let admission = Admission::new(running, settings.max_queued_requests);
-        let api = graphql::build(db.clone(), limits, documents);
+        let (commits, commit_listener) =
+            notifications::commit_signal(db.get_database_backend(), &settings.database_url);
+        let api = graphql::build(db.clone(), limits, documents, commits);
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
         let metrics = Metrics::new().context("cannot register metrics")?;
         let state = AppState {
@@ -208,6 +213,7 @@ impl Application {
             health_monitor,
             admission,
             change_retention: chrono::Duration::days(i64::from(settings.change_retention_days)),
+            commit_listener,
         })
     }
 
@@ -244,13 +250,19 @@ impl Application {
             let arrivals = admission.arrivals.clone();
             tokio::spawn(monitor.run(move || admission.is_busy(), arrivals))
         });
+        let listener = self.commit_listener.map(tokio::spawn);
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        for task in janitor.into_iter().chain(monitor).chain([trimmer]) {
+        for task in janitor
+            .into_iter()
+            .chain(monitor)
+            .chain(listener)
+            .chain([trimmer])
+        {
             task.abort();
         }
         served

@@ -2,8 +2,11 @@
 //! copy the data and keep it in step. A client pages to the end, keeps the last cursor, and
 //! comes back later for what changed since; it never misses a change and never sees one twice.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use std::collections::HashSet;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Subscription};
 use entity::enums::RecordType as StoredRecordType;
+use futures_util::{Stream, StreamExt};
 
 use super::connection::PageInfo;
 use super::context::{db, limits, principal};
@@ -13,6 +16,7 @@ use super::scalars::DateTime;
 use crate::error::ApiError;
 use crate::store::changes::FeedPosition;
 use crate::store::changes::{self, Change as StoredChange, ChangeOperation as StoredOperation};
+use crate::store::notifications::CommitSignal;
 use crate::store::page::Page;
 
 /// A type of record.
@@ -197,5 +201,90 @@ impl ChangeQuery {
             edges,
             page_info,
         })
+    }
+}
+
+/// Most record IDs one subscription may name.
+const MAX_SUBSCRIBED_IDS: usize = 100;
+
+#[derive(Default)]
+pub struct ChangeSubscription;
+
+#[Subscription]
+impl ChangeSubscription {
+    /// Each change as it commits, through whichever replica: the same changes, order, cursors
+    /// and visibility as the `changes` query. Give `after` (the last cursor you saw) when you
+    /// reconnect, and the changes made meanwhile come first, so none is missed; without it the
+    /// stream starts at the present. Needs an API key or token, sent in `connection_init`.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Start after the change with this cursor; at the present when left out.")]
+        after: Option<String>,
+        #[graphql(desc = "Only changes to records of these types; all when left out.")]
+        record_types: Option<Vec<RecordType>>,
+        #[graphql(
+            desc = "Only changes to these records (at most 100 global IDs); all when left out."
+        )]
+        ids: Option<Vec<ID>>,
+    ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
+        if principal(ctx).role().is_none() {
+            return Err(ApiError::Forbidden(
+                "subscriptions need an API key or token in connection_init",
+            )
+            .into());
+        }
+        let records = match ids {
+            None => None,
+            Some(ids) if ids.len() > MAX_SUBSCRIBED_IDS => {
+                return Err(ApiError::bad_input(format!(
+                    "`ids` names {} records; at most {MAX_SUBSCRIBED_IDS} may be followed",
+                    ids.len()
+                ))
+                .into());
+            }
+            Some(ids) => Some(
+                ids.iter()
+                    .map(|id| {
+                        ids::decode(id).ok_or_else(|| {
+                            ApiError::bad_input(format!("`{}` is not a global ID", id.as_str()))
+                        })
+                    })
+                    .collect::<Result<HashSet<_>, _>>()?,
+            ),
+        };
+        let db = db(ctx)?.clone();
+        let from = match after.as_deref().map(FeedPosition::decode).transpose()? {
+            Some(position) => {
+                changes::ensure_kept(&db, position).await?;
+                position
+            }
+            None => changes::head(&db).await.map_err(ApiError::from)?,
+        };
+        let types: Vec<StoredRecordType> = record_types
+            .unwrap_or_default()
+            .into_iter()
+            .map(StoredRecordType::from)
+            .collect();
+        let signal = ctx.data::<CommitSignal>()?;
+        let stream = changes::follow(db, signal, from, types)
+            .filter(move |change| {
+                let wanted = match (change, &records) {
+                    (Ok(change), Some(records)) => {
+                        records.contains(&(change.record_type, change.record_id))
+                    }
+                    _ => true,
+                };
+                std::future::ready(wanted)
+            })
+            .map(|change| {
+                change
+                    .map(|change| ChangeEdge {
+                        cursor: change.position.encode(),
+                        node: Change(change),
+                    })
+                    .map_err(Into::into)
+            });
+        Ok(stream)
     }
 }

@@ -34,10 +34,15 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use async_graphql::SDLExportOptions;
+use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::registry::Registry;
-use async_graphql::{EmptySubscription, MergedObject, OutputType, Request, Response, Schema};
+use async_graphql::{
+    Data, MergedObject, MergedSubscription, OutputType, Request, Response, Schema, SubscriptionType,
+};
 
 use crate::store::Database;
+use crate::store::loaders::Batches;
+use crate::store::notifications::CommitSignal;
 use crate::store::page::PageLimits;
 use crate::store::rate_limits::Client;
 use extensions::persisted_queries::PersistedQueries;
@@ -61,11 +66,15 @@ pub struct Query(
     writes::api_key::ApiKeyQuery,
 );
 
+/// Every root subscription field.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(changes::ChangeSubscription);
+
 /// Documents each replica remembers for automatic persisted queries.
 const APQ_CACHE_SIZE: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
 
 /// The executable schema.
-pub type ApiSchema = Schema<Query, writes::Mutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, writes::Mutation, Subscription>;
 
 /// Limits every document is checked against before it runs.
 #[derive(Debug, Clone)]
@@ -105,6 +114,31 @@ impl Api {
             })
             .await
     }
+
+    /// Admits one operation sent over a WebSocket for `client` under every policy (mutations
+    /// are refused: they go over POST) and streams its answers, each event's relations loaded
+    /// in batches as over HTTP.
+    pub async fn execute_stream(
+        &self,
+        request: Request,
+        client: &Client,
+        session: Arc<Data>,
+        batches: Batches,
+    ) -> BoxStream<'static, Response> {
+        use futures_util::StreamExt;
+        let request = match self.policy.admit(request, client, false).await {
+            Ok((request, _)) => request,
+            Err(refusal) => return futures_util::stream::once(async { refusal }).boxed(),
+        };
+        let answers = self
+            .schema
+            .execute_stream_with_session_data(request, session);
+        futures_util::stream::unfold((answers, batches), |(mut answers, batches)| async move {
+            let next = batches.drive(answers.next()).await?;
+            Some((next, (answers, batches)))
+        })
+        .boxed()
+    }
 }
 
 /// The schema's types, as the cost model reads them.
@@ -112,22 +146,30 @@ fn type_registry() -> Registry {
     let mut registry = Registry {
         query_type: "Query".to_owned(),
         mutation_type: Some("Mutation".to_owned()),
+        subscription_type: Some("Subscription".to_owned()),
         ..Registry::default()
     };
     <Query as OutputType>::create_type_info(&mut registry);
     <writes::Mutation as OutputType>::create_type_info(&mut registry);
+    <Subscription as SubscriptionType>::create_type_info(&mut registry);
     registry
 }
 
-/// The API, serving `db` with the given limits. Loaders, the principal and the client are added
-/// per request.
-pub fn build(db: Database, pages: PageLimits, documents: DocumentLimits) -> Api {
+/// The API, serving `db` with the given limits; subscriptions wake on `commits`. Loaders, the
+/// principal and the client are added per request.
+pub fn build(
+    db: Database,
+    pages: PageLimits,
+    documents: DocumentLimits,
+    commits: CommitSignal,
+) -> Api {
     let mut builder = Schema::build(
         Query::default(),
         writes::Mutation::default(),
-        EmptySubscription,
+        Subscription::default(),
     )
     .data(db)
+    .data(commits)
     .data(pages)
     .limit_directives(documents.max_directives);
     if documents.production {
@@ -154,7 +196,7 @@ pub fn sdl() -> String {
     Schema::build(
         Query::default(),
         writes::Mutation::default(),
-        EmptySubscription,
+        Subscription::default(),
     )
     .finish()
     .sdl_with_options(SDLExportOptions::new().include_specified_by())

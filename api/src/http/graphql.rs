@@ -274,12 +274,16 @@ async fn batch_of(state: &AppState, request: Request) -> Result<BatchRequest, St
         .map_err(|rejection| format!("the request body is not a GraphQL request: {}", rejection.0))
 }
 
-/// A browser asking for HTML gets the explorer; anything else is a GraphQL GET request, which
+/// A WebSocket upgrade gets [`super::subscriptions`]; a browser asking for HTML gets the
+/// explorer; anything else is a GraphQL GET request, which
 /// may only run queries.
 pub async fn graphql_get(
     State(state): State<AppState>,
     request: Request,
 ) -> axum::response::Response {
+    if super::subscriptions::is_upgrade(request.headers()) {
+        return super::subscriptions::upgrade(state, request).await;
+    }
     let accept = request
         .headers()
         .get(header::ACCEPT)

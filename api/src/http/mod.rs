@@ -1,5 +1,5 @@
 //! HTTP, split by concern: [`graphql`] (the GraphQL transport), [`pages`] (the welcome page,
-//! the explorer and the SDL), [`response`] (media types, statuses and error shapes), [`csrf`]
+//! the explorer and the SDL), [`subscriptions`] (GraphQL over WebSocket), [`response`] (media types, statuses and error shapes), [`csrf`]
 //! (CORS and CSRF), [`probes`] (health, readiness and metrics), [`client`] (who is calling) and
 //! [`metrics`] (what is counted).
 
@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod pages;
 pub mod probes;
 pub mod response;
+pub mod subscriptions;
 
 use std::time::Duration;
 

@@ -9,17 +9,24 @@
 //! the id alone is commit order (`tx_id` is 0). Old rows are trimmed after the retention
 //! period; a cursor behind the trimmed part is expired.
 
+use std::collections::VecDeque;
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::change;
 use entity::enums::RecordType;
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
+
+use super::notifications::CommitSignal;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -321,6 +328,89 @@ pub async fn trim_every(
             Err(error) => tracing::warn!(%error, "cannot trim the change feed"),
         }
     }
+}
+
+/// Changes read per statement while following the feed.
+const FOLLOW_BATCH: u64 = 100;
+/// After a commit signal, a change may still sit behind an older transaction that has not
+/// finished; the follower looks again, at growing pauses up to [`MAX_PAUSE`], for this long
+/// before it waits for the next signal.
+const LOOK_AGAIN_FOR: Duration = Duration::from_secs(10);
+const FIRST_PAUSE: Duration = Duration::from_millis(20);
+const MAX_PAUSE: Duration = Duration::from_secs(1);
+/// A follower reads the feed at least this often, signal or not.
+const FOLLOW_POLL: Duration = Duration::from_secs(30);
+
+/// Every change after `from` (of `record_types`, or all), as it becomes visible: read from the
+/// feed whenever `signal` ticks, so a follower that was away loses nothing. The stream ends
+/// after an error (the database went away), which it yields; the follower resumes with the
+/// last cursor it saw.
+pub fn follow(
+    db: DatabaseConnection,
+    signal: &CommitSignal,
+    from: FeedPosition,
+    record_types: Vec<RecordType>,
+) -> impl Stream<Item = ApiResult<Change>> + Send + use<> {
+    struct Follower {
+        db: DatabaseConnection,
+        ticks: tokio::sync::watch::Receiver<u64>,
+        position: FeedPosition,
+        record_types: Vec<RecordType>,
+        ready: VecDeque<Change>,
+        /// Until when, and after what pause, to look again for a signalled change.
+        look_again: Option<(tokio::time::Instant, Duration)>,
+        done: bool,
+    }
+    let follower = Follower {
+        db,
+        ticks: signal.subscribe(),
+        position: from,
+        record_types,
+        ready: VecDeque::new(),
+        look_again: None,
+        done: false,
+    };
+    futures_util::stream::unfold(follower, |mut f| async move {
+        loop {
+            if let Some(change) = f.ready.pop_front() {
+                return Some((Ok(change), f));
+            }
+            if f.done {
+                return None;
+            }
+            match after(&f.db, Some(f.position), FOLLOW_BATCH, &f.record_types).await {
+                Ok((rows, _)) if !rows.is_empty() => {
+                    f.position = rows.last().map_or(f.position, |c| c.position);
+                    f.ready.extend(rows);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    f.done = true;
+                    return Some((Err(error), f));
+                }
+            }
+            if let Some((until, pause)) = f.look_again {
+                if tokio::time::Instant::now() < until {
+                    tokio::time::sleep(pause).await;
+                    f.look_again = Some((until, (pause * 2).min(MAX_PAUSE)));
+                    continue;
+                }
+                f.look_again = None;
+            }
+            tokio::select! {
+                ticked = f.ticks.changed() => {
+                    if ticked.is_err() {
+                        // The process is shutting down.
+                        return None;
+                    }
+                    let until = tokio::time::Instant::now() + LOOK_AGAIN_FOR;
+                    f.look_again = Some((until, FIRST_PAUSE));
+                }
+                () = tokio::time::sleep(FOLLOW_POLL) => {}
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod filter;
 pub mod funding;
 pub mod idempotency;
 pub mod loaders;
+pub mod notifications;
 pub mod organisations;
 pub mod outcomes;
 pub mod page;

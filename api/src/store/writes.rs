@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::changes::{self, ChangeOperation};
+use super::notifications;
 use crate::domain::audit::FieldChange;
 
 /// Who writes, as the audit log records it.
@@ -52,6 +53,8 @@ pub struct UnitOfWork<'a> {
     txn: DatabaseTransaction,
     author: &'a Author,
     at: DateTime<Utc>,
+    /// The records changed so far, announced to subscribers at commit.
+    changed: std::sync::Mutex<Vec<(RecordType, i32)>>,
 }
 
 impl<'a> UnitOfWork<'a> {
@@ -68,6 +71,7 @@ impl<'a> UnitOfWork<'a> {
             txn,
             author,
             at: Utc::now(),
+            changed: std::sync::Mutex::default(),
         })
     }
 
@@ -120,11 +124,25 @@ impl<'a> UnitOfWork<'a> {
             Operation::Update => ChangeOperation::Updated,
             Operation::Delete => ChangeOperation::Deleted,
         };
-        changes::record(&self.txn, operation, record, record_id, version, self.at).await
+        changes::record(&self.txn, operation, record, record_id, version, self.at).await?;
+        self.changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((record, record_id));
+        Ok(())
     }
 
+    /// Commits, and tells subscribers what changed.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let changed = self
+            .changed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        notifications::announce(&self.txn, &changed).await?;
+        let backend = self.txn.get_database_backend();
+        self.txn.commit().await?;
+        notifications::committed(backend, &changed);
+        Ok(())
     }
 }
 

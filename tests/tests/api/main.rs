@@ -32,6 +32,7 @@ mod scopes;
 mod seed_facts;
 mod startup;
 mod statements;
+mod subscriptions;
 mod tokens;
 mod trusted_documents;
 mod write_protection;

@@ -48,7 +48,7 @@ impl RequestPolicy {
     /// refused, whether it came as text or as a persisted hash.
     pub async fn run<F, Fut>(
         &self,
-        mut request: Request,
+        request: Request,
         client: &Client,
         allow_mutations: bool,
         execute: F,
@@ -57,6 +57,29 @@ impl RequestPolicy {
         F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Response>,
     {
+        let (request, admitted) = match self.admit(request, client, allow_mutations).await {
+            Ok(admitted) => admitted,
+            Err(refusal) => return refusal,
+        };
+        let mut response = execute(request).await;
+        field_errors::complete(
+            &mut response,
+            &self.registry,
+            &admitted.query,
+            admitted.operation_name.as_deref(),
+        );
+        admitted.charge.report(&mut response);
+        response
+    }
+
+    /// Checks `request` against every policy and charges its cost: the request to run (its
+    /// document resolved and parsed) and what it was charged, or the response that refuses it.
+    pub async fn admit(
+        &self,
+        mut request: Request,
+        client: &Client,
+        allow_mutations: bool,
+    ) -> Result<(Request, Admitted), Response> {
         let resolved = match &self.documents {
             Documents::Trusted(trusted) => trusted.resolve(&request).map(|query| {
                 request.query = query;
@@ -64,20 +87,16 @@ impl RequestPolicy {
             }),
             Documents::Any(persisted) => persisted.resolve(request),
         };
-        request = match resolved {
-            Ok(request) => request,
-            Err(error) => return Response::from_errors(vec![error]),
-        };
-        if let Err(error) = self.shape.check_length(&request.query) {
-            return Response::from_errors(vec![error]);
-        }
+        request = resolved.map_err(|error| Response::from_errors(vec![error]))?;
+        self.shape
+            .check_length(&request.query)
+            .map_err(|error| Response::from_errors(vec![error]))?;
         // Parsed once here; the schema reuses the parsed document.
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
-        let document = match request.parsed_query() {
-            Ok(document) => document,
-            Err(error) => return Response::from_errors(vec![error]),
-        };
+        let document = request
+            .parsed_query()
+            .map_err(|error| Response::from_errors(vec![error]))?;
         if !allow_mutations && selects_mutation(document, operation_name.as_deref()) {
             let mut response = Response::from_errors(vec![crate::error::request_error(
                 crate::error::code::METHOD_NOT_ALLOWED,
@@ -87,12 +106,12 @@ impl RequestPolicy {
                 axum::http::header::ALLOW,
                 axum::http::HeaderValue::from_static("POST"),
             );
-            return response;
+            return Err(response);
         }
-        if let Err(error) = self.shape.check(document) {
-            return Response::from_errors(vec![error]);
-        }
-        let charge = match self
+        self.shape
+            .check(document)
+            .map_err(|error| Response::from_errors(vec![error]))?;
+        let charge = self
             .metering
             .charge(
                 &self.registry,
@@ -101,23 +120,25 @@ impl RequestPolicy {
                 operation_name.as_deref(),
                 client,
             )
-            .await
-        {
-            Ok(charge) => charge,
-            Err(refusal) => return refusal,
-        };
+            .await?;
         // Kept for the rare answer with a failed field, whose shape is completed from it.
         let query = request.query.clone();
-        let mut response = execute(request).await;
-        field_errors::complete(
-            &mut response,
-            &self.registry,
-            &query,
-            operation_name.as_deref(),
-        );
-        charge.report(&mut response);
-        response
+        Ok((
+            request,
+            Admitted {
+                charge,
+                query,
+                operation_name,
+            },
+        ))
     }
+}
+
+/// What an admitted request was charged, and what completing its answer needs.
+pub struct Admitted {
+    pub charge: metering::Charge,
+    query: String,
+    operation_name: Option<String>,
 }
 
 /// True when the operation `document` runs (the named one, or any when no name is given) is a
