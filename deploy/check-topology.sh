@@ -3,7 +3,10 @@
 # replicas on one PostgreSQL database behind Caddy (Debian's package), which appends the client
 # address to X-Forwarded-For. Checks through the proxy that the replicas share each client's
 # rate-limit bucket, that a change written through one replica shows in the change feed read
-# through either, with nothing repeated, and that /metrics stays private.
+# through either, with nothing repeated, and that /metrics stays private; then, with the graphql-ws
+# client, that a change through one replica reaches a subscriber on the other within a second,
+# through the proxy too, that a reconnect catches up from its cursor, and that a refused key
+# closes the socket with 4403.
 #
 #   API_BINARY=target/debug/api bash deploy/check-topology.sh
 #
@@ -19,6 +22,7 @@ DB=partnership_topology
 URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
 EDITOR_KEY="topology-editor-$(date +%s%N)"
 READER_KEY="topology-reader-$(date +%s%N)"
+ADMIN_KEY="topology-admin-$(date +%s%N)"
 
 if ! command -v caddy >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
@@ -44,7 +48,7 @@ for n in 1 2; do
   DATABASE_URL="$URL" PORT=$((PROXY_PORT + n)) RUST_LOG=warn TRUST_FORWARDED_FOR=true \
     RATE_LIMIT_CAPACITY=1000 RATE_LIMIT_RESTORE_RATE=1 MAX_QUERY_COST=1000 \
     RATE_LIMIT_CAPACITY_READER=100000 RATE_LIMIT_CAPACITY_EDITOR=100000 \
-    API_KEYS="editor:$EDITOR_KEY:editor,reader:$READER_KEY:reader" "$API" serve &
+    API_KEYS="editor:$EDITOR_KEY:editor,reader:$READER_KEY:reader,admin:$ADMIN_KEY:admin" "$API" serve &
   pids+=($!)
 done
 cat >"$work/Caddyfile" <<CADDY
@@ -129,3 +133,7 @@ connection.request("GET", "/metrics")
 check(connection.getresponse().status == 404, "/metrics is not served through the proxy")
 print(f"topology: {checks} checks passed through Caddy in front of two replicas")
 PY
+
+[ -d conformance/node_modules/graphql-ws ] || (cd conformance && npm ci --no-audit --no-fund --silent)
+REPLICAS="127.0.0.1:$((PROXY_PORT + 1)),127.0.0.1:$((PROXY_PORT + 2))" PROXY="127.0.0.1:$PROXY_PORT" \
+  ADMIN_KEY="$ADMIN_KEY" READER_KEY="$READER_KEY" node conformance/subscriptions.mjs
