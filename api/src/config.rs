@@ -119,6 +119,9 @@ pub struct Settings {
     /// Bearer tokens (JWT) from an identity provider.
     #[command(flatten)]
     pub tokens: TokenSettings,
+    /// Delivering changes to webhooks.
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
     /// Take the client address from the last `X-Forwarded-For` entry (set this only behind a
     /// proxy that appends it); otherwise the connection's peer address is used.
     #[arg(
@@ -231,6 +234,51 @@ pub struct TokenSettings {
     pub jwt_jwks_refetch_seconds: u64,
 }
 
+/// How changes are delivered to registered webhooks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookSettings {
+    /// Allow webhook URLs on private, loopback and link-local addresses (for a receiver on the
+    /// same network or in tests). Off, such endpoints are refused when registered and when
+    /// their name resolves to one at delivery.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false
+    )]
+    pub webhook_allow_private: bool,
+    /// The first retry's delay, in milliseconds; later retries wait 60, 360, 1440, 3600 and
+    /// 7200 times as long (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with the default), then the
+    /// delivery is given up.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000)
+    )]
+    pub webhook_retry_base_ms: u64,
+    /// How long a receiver may take to answer, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(100..=60_000)
+    )]
+    pub webhook_timeout_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            webhook_allow_private: false,
+            webhook_retry_base_ms: 5_000,
+            webhook_timeout_ms: 10_000,
+        }
+    }
+}
+
 /// A SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnership.sqlite?mode=rwc";
 
@@ -257,6 +305,7 @@ impl Settings {
             rate_limit_capacity_admin: 200_000,
             api_keys: Vec::new(),
             change_retention_days: 30,
+            webhooks: WebhookSettings::default(),
             tokens: TokenSettings {
                 jwt_role_claim: "role".to_owned(),
                 jwt_organisations_claim: "organisations".to_owned(),

@@ -20,6 +20,7 @@ use crate::http::admission::Admission;
 use crate::http::metrics::{Metrics, OperationLabels};
 use crate::http::{self, AppState};
 use crate::seed::{self, Dataset};
+use crate::service::webhooks::Dispatcher;
 use crate::store::database::{self as db, DatabaseHealth, HealthMonitor, StatementCounter};
 use crate::store::page::PageLimits;
 use crate::store::rate_limits::{BucketPolicy, RateLimiter, RoleCapacities};
@@ -117,6 +118,8 @@ pub struct Application {
     change_retention: chrono::Duration,
     /// Listens for other replicas' commits (PostgreSQL), for subscriptions.
     commit_listener: Option<BoxFuture<'static, ()>>,
+    /// Delivers webhooks (on the one replica that holds the turn).
+    dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -176,7 +179,20 @@ impl Application {
         let admission = Admission::new(running, settings.max_queued_requests);
         let (commits, commit_listener) =
             notifications::commit_signal(db.get_database_backend(), &settings.database_url);
-        let api = graphql::build(db.clone(), limits, documents, commits);
+        // Deliveries run on a small pool of their own: a slow endpoint never holds a
+        // connection a request needs.
+        let (dispatch_db, _) = db::connect(&settings.database_url, 2, acquire_timeout)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&settings.database_url)))?;
+        let dispatcher = Dispatcher::new(dispatch_db, &settings.webhooks, commits.clone())
+            .context("cannot set up webhook deliveries")?;
+        let api = graphql::build(
+            db.clone(),
+            limits,
+            documents,
+            commits,
+            settings.webhooks.clone(),
+        );
         let loader_delay = std::time::Duration::from_millis(settings.loader_delay_ms);
         let metrics = Metrics::new().context("cannot register metrics")?;
         let state = AppState {
@@ -214,6 +230,7 @@ impl Application {
             admission,
             change_retention: chrono::Duration::days(i64::from(settings.change_retention_days)),
             commit_listener,
+            dispatcher,
         })
     }
 
@@ -251,6 +268,7 @@ impl Application {
             tokio::spawn(monitor.run(move || admission.is_busy(), arrivals))
         });
         let listener = self.commit_listener.map(tokio::spawn);
+        let dispatcher = tokio::spawn(self.dispatcher.run());
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -261,7 +279,7 @@ impl Application {
             .into_iter()
             .chain(monitor)
             .chain(listener)
-            .chain([trimmer])
+            .chain([trimmer, dispatcher])
         {
             task.abort();
         }

@@ -26,3 +26,5 @@ pub mod project;
 pub mod project_place;
 pub mod record_source;
 pub mod source_document;
+pub mod webhook;
+pub mod webhook_delivery;

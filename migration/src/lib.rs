@@ -14,6 +14,7 @@ mod m20261129_000007_event_end_dates;
 mod m20261129_000008_writes;
 mod m20261129_000009_api_keys;
 mod m20261130_000010_changes;
+mod m20261201_000011_webhooks;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_writes::Migration),
             Box::new(m20261129_000009_api_keys::Migration),
             Box::new(m20261130_000010_changes::Migration),
+            Box::new(m20261201_000011_webhooks::Migration),
         ]
     }
 }

@@ -105,6 +105,21 @@ impl Principal {
         }
     }
 
+    /// How the audit log names the principal: the key's name, or `token:` and the token's
+    /// subject (so a token cannot pass for a key of the same name); anonymous callers have
+    /// none.
+    pub fn actor(&self) -> Option<String> {
+        match self {
+            Self::Anonymous => None,
+            Self::Known {
+                name,
+                credential: Credential::Token,
+                ..
+            } => Some(format!("token:{name}")),
+            Self::Known { name, .. } => Some(name.clone()),
+        }
+    }
+
     /// The principal's role; anonymous callers have none.
     pub fn role(&self) -> Option<Role> {
         match self {

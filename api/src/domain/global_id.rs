@@ -18,3 +18,19 @@ pub fn decode(id: &str) -> Option<(RecordType, i32)> {
     let number: i32 = number.parse().ok().filter(|n| *n > 0)?;
     Some((RecordType::parse(kind)?, number))
 }
+
+/// The opaque ID of an object that is not a record (a webhook, a delivery): same shape, its
+/// own type name.
+pub fn encode_named(type_name: &str, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
+}
+
+/// The number behind an ID made by [`encode_named`] for `type_name`.
+pub fn decode_named(type_name: &str, id: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let (kind, number) = text.split_once(':')?;
+    (kind == type_name)
+        .then(|| number.parse().ok().filter(|n| *n > 0))
+        .flatten()
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod funding;
 pub mod global_id;
 pub mod money;
+pub mod network;
 pub mod project;
 pub mod text;
 pub mod time;

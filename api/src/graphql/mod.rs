@@ -40,6 +40,7 @@ use async_graphql::{
     Data, MergedObject, MergedSubscription, OutputType, Request, Response, Schema, SubscriptionType,
 };
 
+use crate::config::WebhookSettings;
 use crate::store::Database;
 use crate::store::loaders::Batches;
 use crate::store::notifications::CommitSignal;
@@ -64,6 +65,7 @@ pub struct Query(
     changes::ChangeQuery,
     viewer::ViewerQuery,
     writes::api_key::ApiKeyQuery,
+    writes::webhook::WebhookQuery,
 );
 
 /// Every root subscription field.
@@ -155,13 +157,15 @@ fn type_registry() -> Registry {
     registry
 }
 
-/// The API, serving `db` with the given limits; subscriptions wake on `commits`. Loaders, the
+/// The API, serving `db` with the given limits; subscriptions wake on `commits`; webhooks are
+/// registered under `webhooks`. Loaders, the
 /// principal and the client are added per request.
 pub fn build(
     db: Database,
     pages: PageLimits,
     documents: DocumentLimits,
     commits: CommitSignal,
+    webhooks: WebhookSettings,
 ) -> Api {
     let mut builder = Schema::build(
         Query::default(),
@@ -170,6 +174,7 @@ pub fn build(
     )
     .data(db)
     .data(commits)
+    .data(webhooks)
     .data(pages)
     .limit_directives(documents.max_directives);
     if documents.production {

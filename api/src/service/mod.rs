@@ -18,13 +18,14 @@ pub mod places;
 pub mod projects;
 pub mod provenance;
 pub mod sources;
+pub mod webhooks;
 
 use std::future::Future;
 
 use entity::enums::RecordType;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use crate::auth::{Credential, Principal, Role, Scope};
+use crate::auth::{Principal, Role, Scope};
 use crate::domain::audit::{self, Snapshot};
 use crate::domain::validation::{Code, FieldPath, Violation, Violations};
 use crate::error::ApiError;
@@ -83,21 +84,9 @@ pub struct Writer {
 /// FORBIDDEN before anything is read.
 pub fn authorize(principal: &Principal, request: &WriteRequest) -> Result<Writer, ApiError> {
     match (principal, principal.write_scope()) {
-        (
-            Principal::Known {
-                name,
-                role,
-                credential,
-                ..
-            },
-            Some(scope),
-        ) if *role >= Role::Editor => Ok(Writer {
+        (Principal::Known { role, .. }, Some(scope)) if *role >= Role::Editor => Ok(Writer {
             author: Author {
-                // A token's subject is marked, so it cannot pass for a key of the same name.
-                actor: match credential {
-                    Credential::Token => format!("token:{name}"),
-                    _ => name.clone(),
-                },
+                actor: principal.actor().unwrap_or_default(),
                 role: role.to_string(),
                 request_id: request.request_id.clone(),
                 idempotency_key: request.idempotency_key.clone(),

@@ -110,6 +110,45 @@ impl PrepareTurn {
     }
 }
 
+/// The PostgreSQL session lock held by the one replica that delivers webhooks.
+pub const WEBHOOK_DISPATCH_LOCK: i64 = 7_400;
+
+/// Leadership of a job that one process at a time runs: on PostgreSQL a session-level
+/// advisory lock, taken without waiting, on a connection of its own (the lock goes with the
+/// session, so a process that dies or loses its connection hands the job over); on SQLite,
+/// which serves one process, always held.
+pub struct Leadership(Option<sea_orm::sqlx::PgConnection>);
+
+impl Leadership {
+    /// The lock `key`, or `None` while another process holds it.
+    pub async fn try_take(db: &DatabaseConnection, key: i64) -> Result<Option<Self>, DbErr> {
+        use sea_orm::sqlx::ConnectOptions as _;
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Some(Self(None)));
+        }
+        let options = db.get_postgres_connection_pool().connect_options();
+        let mut connection = options
+            .connect()
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        let (taken,): (bool,) = sea_orm::sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        Ok(taken.then_some(Self(Some(connection))))
+    }
+
+    /// True while the lock's session is alive.
+    pub async fn is_held(&mut self) -> bool {
+        use sea_orm::sqlx::Connection as _;
+        match &mut self.0 {
+            None => true,
+            Some(connection) => connection.ping().await.is_ok(),
+        }
+    }
+}
+
 /// True when the database answers a trivial query.
 pub async fn is_reachable(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

@@ -24,6 +24,7 @@ pub mod projects;
 pub mod rate_limits;
 pub mod sources;
 pub mod texts;
+pub mod webhooks;
 pub mod writes;
 
 use sea_orm::{EntityTrait, FromQueryResult, Select};

@@ -35,5 +35,6 @@ mod statements;
 mod subscriptions;
 mod tokens;
 mod trusted_documents;
+mod webhooks;
 mod write_protection;
 mod writes;

@@ -236,6 +236,17 @@ fn rows() -> Vec<Row> {
             json!({ "name": "m-key-$n", "role": "reader" }),
             "",
         ),
+        // A public address written as such: registering it needs no name lookup.
+        row(
+            "createWebhook",
+            AdminOnly,
+            json!({ "url": "https://93.184.216.34/m-$n" }),
+        ),
+        row("deleteWebhook", AdminOnly, json!({ "id": "$s0" })).after(
+            "createWebhook",
+            json!({ "url": "https://93.184.216.34/m-$n" }),
+            "webhook",
+        ),
     ]
 }
 

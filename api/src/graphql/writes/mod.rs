@@ -12,6 +12,7 @@ pub mod participation;
 pub mod place;
 pub mod project;
 pub mod provenance;
+pub mod webhook;
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, MergedObject, SimpleObject};
 
@@ -38,6 +39,7 @@ pub struct Mutation(
     place::SourceDocumentMutation,
     provenance::ProvenanceMutation,
     api_key::ApiKeyMutation,
+    webhook::WebhookMutation,
 );
 
 /// What is wrong with an input value.
