@@ -55,6 +55,19 @@ pub enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Import an export file (NDJSON) as an admin, as `POST /import` does: records are upserted
+    /// by key (by ID for types without one), all or nothing. Prints the report as JSON and
+    /// exits with 1 when lines were refused.
+    Import {
+        /// The file to read; `-` for standard input.
+        file: std::path::PathBuf,
+        /// Check every line and keep nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep the good lines when some are bad.
+        #[arg(long)]
+        partial: bool,
+    },
 }
 
 /// What to do with API keys.

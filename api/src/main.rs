@@ -26,6 +26,18 @@ async fn main() -> anyhow::Result<()> {
         // No logger: standard output carries the export alone.
         return export(&cli, since.as_deref()).await;
     }
+    if let Some(Command::Import {
+        file,
+        dry_run,
+        partial,
+    }) = &cli.command
+    {
+        let options = api::service::import::Options {
+            dry_run: *dry_run,
+            partial: *partial,
+        };
+        return import(&cli, file, options).await;
+    }
     cli.logging.init()?;
     if let Some(Command::Generate(options)) = &cli.command {
         let started = std::time::Instant::now();
@@ -43,14 +55,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(Command::Migrate) = cli.command {
-        let settings = &cli.settings;
-        let (db, _) = api::store::database::connect(
-            &settings.database_url,
-            2,
-            std::time::Duration::from_secs(30),
-        )
-        .await?;
-        api::startup::prepare(&db, settings).await?;
+        prepared(&cli.settings).await?;
         tracing::info!("the database is up to date");
         return Ok(());
     }
@@ -60,9 +65,8 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `api keys …`: prepares the database as `migrate` does, then manages keys.
-async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
-    let settings = &cli.settings;
+/// The database of `settings`, prepared as `migrate` does, for a command-line tool.
+async fn prepared(settings: &api::config::Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let (db, _) = api::store::database::connect(
         &settings.database_url,
         2,
@@ -70,6 +74,22 @@ async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
     )
     .await?;
     api::startup::prepare(&db, settings).await?;
+    Ok(db)
+}
+
+/// The principal of command-line tools: an admin.
+fn operator() -> api::auth::Principal {
+    api::auth::Principal::Known {
+        name: "command line".to_owned(),
+        role: api::auth::Role::Admin,
+        organisations: Vec::new(),
+        credential: api::auth::Credential::BootstrapKey,
+    }
+}
+
+/// `api keys …`: prepares the database as `migrate` does, then manages keys.
+async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
+    let db = prepared(&cli.settings).await?;
     match command {
         KeysCommand::Create {
             name,
@@ -135,14 +155,7 @@ impl api::service::export::LineSink for StdoutSink {
 /// with everything an admin sees.
 async fn export(cli: &Cli, since: Option<&str>) -> anyhow::Result<()> {
     use std::io::Write;
-    let settings = &cli.settings;
-    let (db, _) = api::store::database::connect(
-        &settings.database_url,
-        2,
-        std::time::Duration::from_secs(30),
-    )
-    .await?;
-    api::startup::prepare(&db, settings).await?;
+    let db = prepared(&cli.settings).await?;
     let since = since
         .map(api::store::changes::FeedPosition::decode)
         .transpose()
@@ -156,21 +169,79 @@ async fn export(cli: &Cli, since: Option<&str>) -> anyhow::Result<()> {
     let progress = indicatif::ProgressBar::new(total).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records {per_sec} {eta}")?,
     );
-    let operator = api::auth::Principal::Known {
-        name: "command line".to_owned(),
-        role: api::auth::Role::Admin,
-        organisations: Vec::new(),
-        credential: api::auth::Credential::BootstrapKey,
-    };
     let mut sink = StdoutSink {
         out: std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout()),
         progress,
     };
-    let records = api::service::export::export(&db, &operator, since, &mut sink)
+    let records = api::service::export::export(&db, &operator(), since, &mut sink)
         .await
         .map_err(|e| anyhow::anyhow!(e.message()))?;
     sink.out.flush()?;
     sink.progress.finish_and_clear();
     eprintln!("exported {records} records");
+    Ok(())
+}
+
+/// `api import FILE`: the lines of an export file upserted as an admin; the report as JSON on
+/// standard output, a line count on standard error.
+async fn import(
+    cli: &Cli,
+    file: &std::path::Path,
+    options: api::service::import::Options,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    use tokio_util::codec::{FramedRead, LinesCodec};
+    let db = prepared(&cli.settings).await?;
+    let writer = api::service::authorize(&operator(), &api::service::WriteRequest::default())
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    let input: Box<dyn tokio::io::AsyncRead + Send + Unpin> = if file == std::path::Path::new("-") {
+        Box::new(tokio::io::stdin())
+    } else {
+        Box::new(
+            tokio::fs::File::open(file)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?,
+        )
+    };
+    let progress = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} lines {per_sec}")?,
+    );
+    let counter = progress.clone();
+    let lines = FramedRead::new(
+        input,
+        LinesCodec::new_with_max_length(api::service::import::MAX_LINE_BYTES),
+    )
+    .map(move |line| {
+        counter.inc(1);
+        line.map_err(|e| e.to_string())
+    });
+    let report = api::service::import::import(
+        &db,
+        &writer,
+        &api::graphql::writes::import::InputReader,
+        lines,
+        options,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message()))?;
+    progress.finish_and_clear();
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    eprintln!(
+        "{} lines: {} created, {} updated, {} unchanged, {} deleted, {} refused; {}",
+        report.lines,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.deleted,
+        report.rejected,
+        if report.committed {
+            "kept"
+        } else {
+            "nothing kept"
+        }
+    );
+    if report.rejected > 0 && !report.committed {
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod export;
 pub mod graphql;
 pub mod idempotency;
+pub mod import;
 pub mod metrics;
 pub mod pages;
 pub mod probes;
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -84,6 +85,11 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
             max_body_bytes,
             body_limit::limit_body,
         ))
+        // Read line by line as it arrives, so not held to the body limit.
+        .route(
+            "/import",
+            post(import::import).layer(tower_http::decompression::RequestDecompressionLayer::new()),
+        )
         .layer(csrf::cors(cors_origins))
         .layer(TraceLayer::new_for_http())
         // Every request gets an `x-request-id` (the caller's, or a new UUID), echoed in the

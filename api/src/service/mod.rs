@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod events;
 pub mod export;
 pub mod funding;
+pub mod import;
 pub mod organisations;
 pub mod outcomes;
 pub mod participations;
@@ -300,16 +301,26 @@ pub async fn create<R: Record>(
     draft: R::Draft,
 ) -> WriteResult<i32> {
     let uow = UnitOfWork::begin(db, &writer.author).await?;
+    let id = create_in::<R>(&uow, writer, &draft, &FieldPath::input()).await?;
+    uow.commit().await?;
+    Ok(id)
+}
+
+/// Creates a record inside `uow`, its violations reported under `at`; returns its id.
+pub(crate) async fn create_in<R: Record>(
+    uow: &UnitOfWork<'_>,
+    writer: &Writer,
+    draft: &R::Draft,
+    at: &FieldPath,
+) -> WriteResult<i32> {
     let mut violations = Violations::default();
-    let at = FieldPath::input();
-    R::validate(uow.db(), &draft, None, &at, &mut violations).await?;
+    R::validate(uow.db(), draft, None, at, &mut violations).await?;
     violations.finish()?;
-    ensure_permitted(uow.db(), &writer.scope, R::owner(&draft, None)).await?;
-    let id = R::insert(&uow, &draft).await?;
-    let changes = audit::changes(None, Some(&R::snapshot(&draft)), R::REDACTED);
+    ensure_permitted(uow.db(), &writer.scope, R::owner(draft, None)).await?;
+    let id = R::insert(uow, draft).await?;
+    let changes = audit::changes(None, Some(&R::snapshot(draft)), R::REDACTED);
     uow.audit(Operation::Create, R::TYPE, id, 1, &changes)
         .await?;
-    uow.commit().await?;
     Ok(id)
 }
 
@@ -375,12 +386,31 @@ pub async fn update<R: Record>(
     let at = FieldPath::input().at("patch");
     let mut violations = Violations::default();
     let after = R::apply(before.clone(), patch, &at, &mut violations);
-    R::validate(uow.db(), &after, Some(id), &at, &mut violations).await?;
+    rewrite_in::<R>(&uow, writer, id, version, &before, &after, &at, violations).await?;
+    uow.commit().await?;
+    Ok(id)
+}
+
+/// Writes `after` over record `id` (read at `version` as `before`) inside `uow`, after the
+/// same checks as an update; `violations` are those found already. Nothing is written, and no
+/// version is taken, when `after` changes nothing: returns whether it did.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn rewrite_in<R: Record>(
+    uow: &UnitOfWork<'_>,
+    writer: &Writer,
+    id: i32,
+    version: i32,
+    before: &R::Draft,
+    after: &R::Draft,
+    at: &FieldPath,
+    mut violations: Violations,
+) -> WriteResult<bool> {
+    R::validate(uow.db(), after, Some(id), at, &mut violations).await?;
     if let Err(found) = violations.finish() {
         // What the stored record breaks already (a seed place named in two original
         // languages, say) is not the update's doing and does not stop it.
         let mut stored = Violations::default();
-        R::validate(uow.db(), &before, Some(id), &at, &mut stored).await?;
+        R::validate(uow.db(), before, Some(id), at, &mut stored).await?;
         let stored = stored.finish().err().unwrap_or_default();
         let new: Vec<Violation> = found.into_iter().filter(|v| !stored.contains(v)).collect();
         if !new.is_empty() {
@@ -388,17 +418,17 @@ pub async fn update<R: Record>(
         }
     }
     // Moving a record (a contact to another project, say) needs the new owner in scope too.
-    ensure_permitted(uow.db(), &writer.scope, R::owner(&after, Some(id))).await?;
+    ensure_permitted(uow.db(), &writer.scope, R::owner(after, Some(id))).await?;
     let changes = audit::changes(
-        Some(&R::snapshot(&before)),
-        Some(&R::snapshot(&after)),
+        Some(&R::snapshot(before)),
+        Some(&R::snapshot(after)),
         R::REDACTED,
     );
     if changes.is_empty() {
         // Nothing to change: no new version, no audit entry.
-        return Ok(id);
+        return Ok(false);
     }
-    if !R::write(&uow, id, version, &before, &after).await? {
+    if !R::write(uow, id, version, before, after).await? {
         return Err(WriteError::Rejected(vec![stale(
             &FieldPath::input().at("expectedVersion"),
             R::TYPE,
@@ -408,8 +438,7 @@ pub async fn update<R: Record>(
     }
     uow.audit(Operation::Update, R::TYPE, id, version + 1, &changes)
         .await?;
-    uow.commit().await?;
-    Ok(id)
+    Ok(true)
 }
 
 /// Deletes record `id` with what it owns, unless other records depend on it.
@@ -420,7 +449,19 @@ pub async fn delete<R: Record>(
     expected_version: Option<i32>,
 ) -> WriteResult<()> {
     let uow = UnitOfWork::begin(db, &writer.author).await?;
-    let (row, version) = current::<R>(&uow, id, expected_version).await?;
+    delete_in::<R>(&uow, writer, id, expected_version).await?;
+    uow.commit().await?;
+    Ok(())
+}
+
+/// Deletes record `id` inside `uow`, with what it owns, unless other records depend on it.
+pub(crate) async fn delete_in<R: Record>(
+    uow: &UnitOfWork<'_>,
+    writer: &Writer,
+    id: i32,
+    expected_version: Option<i32>,
+) -> WriteResult<()> {
+    let (row, version) = current::<R>(uow, id, expected_version).await?;
     let draft = R::draft_of(uow.db(), &row).await?;
     ensure_permitted(uow.db(), &writer.scope, R::owner(&draft, Some(id))).await?;
     let dependants = R::dependants(uow.db(), id).await?;
@@ -435,10 +476,10 @@ pub async fn delete<R: Record>(
             ),
         )]));
     }
-    R::remove_owned(&uow, id, &draft).await?;
+    R::remove_owned(uow, id, &draft).await?;
     crate::store::texts::delete_of(uow.db(), R::TYPE, &[id]).await?;
     crate::store::sources::uncite_all(uow.db(), R::TYPE, &[id]).await?;
-    if !delete_versioned::<R::Entity>(&uow, id, version).await? {
+    if !delete_versioned::<R::Entity>(uow, id, version).await? {
         return Err(WriteError::Rejected(vec![stale(
             &FieldPath::input().at("expectedVersion"),
             R::TYPE,
@@ -449,7 +490,6 @@ pub async fn delete<R: Record>(
     let changes = audit::changes(Some(&R::snapshot(&draft)), None, R::REDACTED);
     uow.audit(Operation::Delete, R::TYPE, id, version, &changes)
         .await?;
-    uow.commit().await?;
     Ok(())
 }
 

@@ -54,7 +54,19 @@ pub struct UnitOfWork<'a> {
     author: &'a Author,
     at: DateTime<Utc>,
     /// The records changed so far, announced to subscribers at commit.
-    changed: std::sync::Mutex<Vec<(RecordType, i32)>>,
+    changed: Changed,
+    /// For a unit nested in another: where its changes go when it commits.
+    outer: Option<Changed>,
+}
+
+type Changed = std::sync::Arc<std::sync::Mutex<Vec<(RecordType, i32)>>>;
+
+fn take(changed: &Changed) -> Vec<(RecordType, i32)> {
+    std::mem::take(
+        &mut *changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }
 
 impl<'a> UnitOfWork<'a> {
@@ -71,7 +83,20 @@ impl<'a> UnitOfWork<'a> {
             txn,
             author,
             at: Utc::now(),
-            changed: std::sync::Mutex::default(),
+            changed: Changed::default(),
+            outer: None,
+        })
+    }
+
+    /// A unit inside this one (a savepoint): its writes join this unit's when it commits, and
+    /// are undone alone when it is dropped.
+    pub async fn nested(&self) -> Result<UnitOfWork<'a>, DbErr> {
+        Ok(UnitOfWork {
+            txn: self.txn.begin().await?,
+            author: self.author,
+            at: self.at,
+            changed: Changed::default(),
+            outer: Some(self.changed.clone()),
         })
     }
 
@@ -132,12 +157,18 @@ impl<'a> UnitOfWork<'a> {
         Ok(())
     }
 
-    /// Commits, and tells subscribers what changed.
+    /// Commits, and tells subscribers what changed (a nested unit leaves that to its outer
+    /// one).
     pub async fn commit(self) -> Result<(), DbErr> {
-        let changed = self
-            .changed
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changed = take(&self.changed);
+        if let Some(outer) = self.outer {
+            self.txn.commit().await?;
+            outer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(changed);
+            return Ok(());
+        }
         notifications::announce(&self.txn, &changed).await?;
         let backend = self.txn.get_database_backend();
         self.txn.commit().await?;

@@ -33,9 +33,9 @@ pub struct CreateOutcomeInput {
     pub kind: OutcomeKind,
     /// Numbering as the source gives it, e.g. `1.2`.
     pub code: Option<String>,
-    /// Its titles; exactly one is the original.
+    /// Its titles; at least one is the original.
     pub title: Vec<LocalizedTextInput>,
-    /// Its descriptions, if any; exactly one is the original.
+    /// Its descriptions, if any; at least one is the original.
     #[graphql(default)]
     pub description: Vec<LocalizedTextInput>,
     /// Planned quantity, in `unit`.
@@ -120,24 +120,13 @@ impl OutcomeMutation {
         ctx: &Context<'_>,
         input: CreateOutcomeInput,
     ) -> Result<CreateOutcomePayload> {
-        let draft = OutcomeDraft {
-            project: ids::reference(RecordType::Project, &input.project),
-            parent: input.parent.map(reference(RecordType::Outcome)),
-            kind: input.kind.into(),
-            code: input.code,
-            title: texts(input.title),
-            description: texts(input.description),
-            planned_quantity: input.planned_quantity,
-            achieved_quantity: input.achieved_quantity,
-            unit: input.unit,
-            place: input.place.map(reference(RecordType::Place)),
-            position: input.position,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Outcomes>(ctx, draft).await?;
         Ok(CreateOutcomePayload {
             outcome: load_outcome(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -198,9 +187,9 @@ pub struct CreateEventInput {
     pub parent: Option<ID>,
     /// What sort of event it is.
     pub kind: EventKind,
-    /// Its titles; exactly one is the original.
+    /// Its titles; at least one is the original.
     pub title: Vec<LocalizedTextInput>,
-    /// Its descriptions, if any; exactly one is the original.
+    /// Its descriptions, if any; at least one is the original.
     #[graphql(default)]
     pub description: Vec<LocalizedTextInput>,
     /// Its (first) day.
@@ -303,29 +292,13 @@ impl EventMutation {
         ctx: &Context<'_>,
         input: CreateEventInput,
     ) -> Result<CreateEventPayload> {
-        let start_date = input.start_date.map(|d| d.0);
-        let draft = EventDraft {
-            project: ids::reference(RecordType::Project, &input.project),
-            parent: input.parent.map(reference(RecordType::Event)),
-            kind: input.kind.into(),
-            title: texts(input.title),
-            description: texts(input.description),
-            date_precision: precision_of(start_date, input.date_precision.map(Into::into)),
-            start_date,
-            end_date: input.end_date.map(|d| d.0),
-            start_time: input.start_time.map(|t| t.0),
-            end_time: input.end_time.map(|t| t.0),
-            time_zone: input.time_zone,
-            place: input.place.map(reference(RecordType::Place)),
-            online_platform: input.online_platform,
-            registration_deadline: input.registration_deadline.map(|d| d.0),
-            position: input.position,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Events>(ctx, draft).await?;
         Ok(CreateEventPayload {
             event: load_event(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -463,20 +436,13 @@ impl ContactMutation {
         ctx: &Context<'_>,
         input: CreateContactInput,
     ) -> Result<CreateContactPayload> {
-        let draft = ContactDraft {
-            project: input.project.map(reference(RecordType::Project)),
-            organisation: input.organisation.map(reference(RecordType::Organisation)),
-            name: input.name,
-            role: input.role,
-            email: input.email,
-            phone: input.phone,
-            position: input.position,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Contacts>(ctx, draft).await?;
         Ok(CreateContactPayload {
             contact: load_contact(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -518,5 +484,66 @@ impl ContactMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreateOutcomeInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> OutcomeDraft {
+        let input = self;
+        OutcomeDraft {
+            project: ids::reference(RecordType::Project, &input.project),
+            parent: input.parent.map(reference(RecordType::Outcome)),
+            kind: input.kind.into(),
+            code: input.code,
+            title: texts(input.title),
+            description: texts(input.description),
+            planned_quantity: input.planned_quantity,
+            achieved_quantity: input.achieved_quantity,
+            unit: input.unit,
+            place: input.place.map(reference(RecordType::Place)),
+            position: input.position,
+        }
+    }
+}
+
+impl CreateEventInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> EventDraft {
+        let input = self;
+        let start_date = input.start_date.map(|d| d.0);
+        EventDraft {
+            project: ids::reference(RecordType::Project, &input.project),
+            parent: input.parent.map(reference(RecordType::Event)),
+            kind: input.kind.into(),
+            title: texts(input.title),
+            description: texts(input.description),
+            date_precision: precision_of(start_date, input.date_precision.map(Into::into)),
+            start_date,
+            end_date: input.end_date.map(|d| d.0),
+            start_time: input.start_time.map(|t| t.0),
+            end_time: input.end_time.map(|t| t.0),
+            time_zone: input.time_zone,
+            place: input.place.map(reference(RecordType::Place)),
+            online_platform: input.online_platform,
+            registration_deadline: input.registration_deadline.map(|d| d.0),
+            position: input.position,
+        }
+    }
+}
+
+impl CreateContactInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> ContactDraft {
+        let input = self;
+        ContactDraft {
+            project: input.project.map(reference(RecordType::Project)),
+            organisation: input.organisation.map(reference(RecordType::Organisation)),
+            name: input.name,
+            role: input.role,
+            email: input.email,
+            phone: input.phone,
+            position: input.position,
+        }
     }
 }

@@ -28,7 +28,7 @@ fn reference(kind: RecordType) -> impl Fn(ID) -> i32 {
 pub struct CreateFunderInput {
     /// Stable key: lower-case letters, digits, `-`, `_` and `.`, unique among funders.
     pub key: String,
-    /// Its names; exactly one is the original.
+    /// Its names; at least one is the original.
     pub name: Vec<LocalizedTextInput>,
     /// The organisation the funder is, when it also takes part in projects.
     pub organisation: Option<ID>,
@@ -97,18 +97,13 @@ impl FunderMutation {
         ctx: &Context<'_>,
         input: CreateFunderInput,
     ) -> Result<CreateFunderPayload> {
-        let draft = FunderDraft {
-            key: input.key,
-            organisation: input.organisation.map(reference(RecordType::Organisation)),
-            country: input.country.map(|c| c.0),
-            website: input.website,
-            name: texts(input.name),
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Funders>(ctx, draft).await?;
         Ok(CreateFunderPayload {
             funder: load_funder(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -166,7 +161,7 @@ pub struct CreateProgrammeInput {
     pub parent: Option<ID>,
     /// Its code, e.g. `LT10`.
     pub code: Option<String>,
-    /// Its names; exactly one is the original.
+    /// Its names; at least one is the original.
     pub name: Vec<LocalizedTextInput>,
     /// Echoed in the payload, for clients that match answers to requests.
     pub client_mutation_id: Option<String>,
@@ -230,18 +225,13 @@ impl ProgrammeMutation {
         ctx: &Context<'_>,
         input: CreateProgrammeInput,
     ) -> Result<CreateProgrammePayload> {
-        let draft = ProgrammeDraft {
-            key: input.key,
-            funder: ids::reference(RecordType::Funder, &input.funder),
-            parent: input.parent.map(reference(RecordType::Programme)),
-            code: input.code,
-            name: texts(input.name),
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Programmes>(ctx, draft).await?;
         Ok(CreateProgrammePayload {
             programme: load_programme(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -302,7 +292,7 @@ pub struct CreateFundingLineInput {
     pub programme: Option<ID>,
     /// How much: exact, not negative, no more decimals than the currency has.
     pub amount: MoneyInput,
-    /// What it is for; exactly one text is the original.
+    /// What it is for; at least one text is the original.
     #[graphql(default)]
     pub description: Vec<LocalizedTextInput>,
     /// Place in the project's list of lines (0 first); last when left out.
@@ -376,20 +366,13 @@ impl FundingLineMutation {
         ctx: &Context<'_>,
         input: CreateFundingLineInput,
     ) -> Result<CreateFundingLinePayload> {
-        let draft = FundingLineDraft {
-            project: ids::reference(RecordType::Project, &input.project),
-            kind: input.kind.into(),
-            funder: input.funder.map(reference(RecordType::Funder)),
-            programme: input.programme.map(reference(RecordType::Programme)),
-            amount: money(input.amount),
-            description: texts(input.description),
-            position: input.position,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<FundingLines>(ctx, draft).await?;
         Ok(CreateFundingLinePayload {
             funding_line: load_line(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -430,5 +413,49 @@ impl FundingLineMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreateFunderInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> FunderDraft {
+        let input = self;
+        FunderDraft {
+            key: input.key,
+            organisation: input.organisation.map(reference(RecordType::Organisation)),
+            country: input.country.map(|c| c.0),
+            website: input.website,
+            name: texts(input.name),
+        }
+    }
+}
+
+impl CreateProgrammeInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> ProgrammeDraft {
+        let input = self;
+        ProgrammeDraft {
+            key: input.key,
+            funder: ids::reference(RecordType::Funder, &input.funder),
+            parent: input.parent.map(reference(RecordType::Programme)),
+            code: input.code,
+            name: texts(input.name),
+        }
+    }
+}
+
+impl CreateFundingLineInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> FundingLineDraft {
+        let input = self;
+        FundingLineDraft {
+            project: ids::reference(RecordType::Project, &input.project),
+            kind: input.kind.into(),
+            funder: input.funder.map(reference(RecordType::Funder)),
+            programme: input.programme.map(reference(RecordType::Programme)),
+            amount: money(input.amount),
+            description: texts(input.description),
+            position: input.position,
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod api_key;
 pub mod funding;
+pub mod import;
 pub mod organisation;
 pub mod participation;
 pub mod place;
@@ -111,8 +112,8 @@ pub struct LocalizedTextInput {
     pub lang: LanguageCode,
     /// The text.
     pub text: String,
-    /// True for the text in the language the source wrote it in; exactly one text of a field
-    /// is the original.
+    /// True for the text in the language the source wrote it in; at least one text of a
+    /// field is the original (two when sources name the record in two languages).
     pub is_original: bool,
 }
 

@@ -18,7 +18,7 @@ pub struct CreateOrganisationInput {
     pub key: String,
     /// What sort of body it is.
     pub kind: OrganisationKind,
-    /// Its names; exactly one is the original (the name in its own language).
+    /// Its names; at least one is the original (the name in its own language).
     pub name: Vec<LocalizedTextInput>,
     /// Short name or abbreviation.
     pub short_name: Option<String>,
@@ -120,22 +120,13 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> Result<CreateOrganisationPayload> {
-        let draft = OrganisationDraft {
-            key: input.key,
-            kind: input.kind.into(),
-            short_name: input.short_name,
-            country: input.country.0,
-            city: input.city,
-            website: input.website,
-            place: input.place.map(|id| ids::reference(RecordType::Place, &id)),
-            name: texts(input.name),
-            identifiers: identifiers(input.identifiers),
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Organisations>(ctx, draft).await?;
         Ok(CreateOrganisationPayload {
             organisation: load(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -181,5 +172,23 @@ impl OrganisationMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreateOrganisationInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> OrganisationDraft {
+        let input = self;
+        OrganisationDraft {
+            key: input.key,
+            kind: input.kind.into(),
+            short_name: input.short_name,
+            country: input.country.0,
+            city: input.city,
+            website: input.website,
+            place: input.place.map(|id| ids::reference(RecordType::Place, &id)),
+            name: texts(input.name),
+            identifiers: identifiers(input.identifiers),
+        }
     }
 }

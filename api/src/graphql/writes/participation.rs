@@ -82,17 +82,13 @@ impl ParticipationMutation {
         ctx: &Context<'_>,
         input: CreateParticipationInput,
     ) -> Result<CreateParticipationPayload> {
-        let draft = ParticipationDraft {
-            project: ids::reference(RecordType::Project, &input.project),
-            organisation: ids::reference(RecordType::Organisation, &input.organisation),
-            role: input.role.into(),
-            position: input.position,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Participations>(ctx, draft).await?;
         Ok(CreateParticipationPayload {
             participation: load(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -132,5 +128,18 @@ impl ParticipationMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreateParticipationInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> ParticipationDraft {
+        let input = self;
+        ParticipationDraft {
+            project: ids::reference(RecordType::Project, &input.project),
+            organisation: ids::reference(RecordType::Organisation, &input.organisation),
+            role: input.role.into(),
+            position: input.position,
+        }
     }
 }

@@ -25,7 +25,7 @@ pub struct CreatePlaceInput {
     pub code: Option<String>,
     /// The country it lies in.
     pub country: CountryCode,
-    /// Its names; exactly one is the original.
+    /// Its names; at least one is the original.
     pub name: Vec<LocalizedTextInput>,
     /// Echoed in the payload, for clients that match answers to requests.
     pub client_mutation_id: Option<String>,
@@ -90,21 +90,13 @@ impl PlaceMutation {
         ctx: &Context<'_>,
         input: CreatePlaceInput,
     ) -> Result<CreatePlacePayload> {
-        let draft = PlaceDraft {
-            key: input.key,
-            kind: input.kind.into(),
-            parent: input
-                .parent
-                .map(|id| ids::reference(RecordType::Place, &id)),
-            code: input.code,
-            country: input.country.0,
-            name: texts(input.name),
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Places>(ctx, draft).await?;
         Ok(CreatePlacePayload {
             place: load_place(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -224,17 +216,13 @@ impl SourceDocumentMutation {
         ctx: &Context<'_>,
         input: CreateSourceDocumentInput,
     ) -> Result<CreateSourceDocumentPayload> {
-        let draft = SourceDocumentDraft {
-            file_name: input.file_name,
-            title: input.title,
-            language: input.language.0,
-            description: input.description,
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<SourceDocuments>(ctx, draft).await?;
         Ok(CreateSourceDocumentPayload {
             source_document: load_source(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -274,5 +262,35 @@ impl SourceDocumentMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreatePlaceInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> PlaceDraft {
+        let input = self;
+        PlaceDraft {
+            key: input.key,
+            kind: input.kind.into(),
+            parent: input
+                .parent
+                .map(|id| ids::reference(RecordType::Place, &id)),
+            code: input.code,
+            country: input.country.0,
+            name: texts(input.name),
+        }
+    }
+}
+
+impl CreateSourceDocumentInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> SourceDocumentDraft {
+        let input = self;
+        SourceDocumentDraft {
+            file_name: input.file_name,
+            title: input.title,
+            language: input.language.0,
+            description: input.description,
+        }
     }
 }

@@ -20,18 +20,18 @@ pub struct CreateProjectInput {
     pub key: String,
     /// Acronym or short name.
     pub acronym: Option<String>,
-    /// Its titles; exactly one is the original.
+    /// Its titles; at least one is the original.
     pub title: Vec<LocalizedTextInput>,
-    /// Its summaries, if any; exactly one is the original.
+    /// Its summaries, if any; at least one is the original.
     #[graphql(default)]
     pub summary: Vec<LocalizedTextInput>,
-    /// Its descriptions, if any; exactly one is the original.
+    /// Its descriptions, if any; at least one is the original.
     #[graphql(default)]
     pub description: Vec<LocalizedTextInput>,
-    /// Its aims, in order, each in its languages (exactly one original per aim).
+    /// Its aims, in order, each in its languages (at least one original per aim).
     #[graphql(default)]
     pub aims: Vec<Vec<LocalizedTextInput>>,
-    /// Its target groups, in order, each in its languages (exactly one original per group).
+    /// Its target groups, in order, each in its languages (at least one original per group).
     #[graphql(default)]
     pub target_groups: Vec<Vec<LocalizedTextInput>>,
     /// First day (or of its month or year; see `startPrecision`).
@@ -170,36 +170,13 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         input: CreateProjectInput,
     ) -> Result<CreateProjectPayload> {
-        let start_date = input.start_date.map(|d| d.0);
-        let end_date = input.end_date.map(|d| d.0);
-        let draft = ProjectDraft {
-            key: input.key,
-            acronym: input.acronym,
-            title: texts(input.title),
-            summary: texts(input.summary),
-            description: texts(input.description),
-            aims: text_lists(input.aims),
-            target_groups: text_lists(input.target_groups),
-            start_precision: precision_of(start_date, input.start_precision.map(Into::into)),
-            start_date,
-            end_precision: precision_of(end_date, input.end_precision.map(Into::into)),
-            end_date,
-            latest_end_date: input.latest_end_date.map(|d| d.0),
-            website: input.website,
-            working_languages: languages(input.working_languages),
-            programme: input
-                .programme
-                .map(|id| ids::reference(RecordType::Programme, &id)),
-            stated_total: input.stated_total.map(money),
-            stated_partner_count: input.stated_partner_count,
-            stated_country_count: input.stated_country_count,
-            places: places(input.places),
-        };
+        let client_mutation_id = input.client_mutation_id.clone();
+        let draft = input.into_draft();
         let (id, user_errors) = create::<Projects>(ctx, draft).await?;
         Ok(CreateProjectPayload {
             project: load(ctx, id).await?,
             user_errors,
-            client_mutation_id: input.client_mutation_id,
+            client_mutation_id,
         })
     }
 
@@ -254,5 +231,37 @@ impl ProjectMutation {
             user_errors,
             client_mutation_id: input.client_mutation_id,
         })
+    }
+}
+
+impl CreateProjectInput {
+    /// The record the input describes; the import reads its lines with it too.
+    pub fn into_draft(self) -> ProjectDraft {
+        let input = self;
+        let start_date = input.start_date.map(|d| d.0);
+        let end_date = input.end_date.map(|d| d.0);
+        ProjectDraft {
+            key: input.key,
+            acronym: input.acronym,
+            title: texts(input.title),
+            summary: texts(input.summary),
+            description: texts(input.description),
+            aims: text_lists(input.aims),
+            target_groups: text_lists(input.target_groups),
+            start_precision: precision_of(start_date, input.start_precision.map(Into::into)),
+            start_date,
+            end_precision: precision_of(end_date, input.end_precision.map(Into::into)),
+            end_date,
+            latest_end_date: input.latest_end_date.map(|d| d.0),
+            website: input.website,
+            working_languages: languages(input.working_languages),
+            programme: input
+                .programme
+                .map(|id| ids::reference(RecordType::Programme, &id)),
+            stated_total: input.stated_total.map(money),
+            stated_partner_count: input.stated_partner_count,
+            stated_country_count: input.stated_country_count,
+            places: places(input.places),
+        }
     }
 }
