@@ -150,7 +150,9 @@ fn text(
         position: Set(0),
         lang: Set(lang.to_owned()),
         text: Set(value),
-        is_original: Set(lang != "en"),
+        // Each generated field has one text, so it is the original (in English for the
+        // names of countries, funders and programmes).
+        is_original: Set(true),
         ..Default::default()
     }
 }
@@ -539,10 +541,19 @@ fn generate_project(
         let kind = outcome_kinds[rng.random_range(0..outcome_kinds.len())];
         let counted = kind != OutcomeKind::Deliverable;
         let planned = counted.then(|| rng.random_range(1..200));
+        let outcome_id = ids.take("outcomes");
+        // Every outcome and event has a title, as the mutations require.
+        rows.texts.push(text(
+            RecordType::Outcome,
+            outcome_id,
+            "title",
+            "lv",
+            format!("Rezultāts {}", position + 1),
+        ));
         rows.outcomes.push(outcome::ActiveModel {
             version: Set(1),
             updated_at: Set(chrono::Utc::now()),
-            id: Set(ids.take("outcomes")),
+            id: Set(outcome_id),
             project_id: Set(id),
             kind: Set(kind),
             position: Set(i32::try_from(position).unwrap_or(0)),
@@ -563,10 +574,18 @@ fn generate_project(
     let span = (end - start).num_days().max(1);
     for position in 0..between(rng, options.min_items..=options.max_items) {
         let online = rng.random_bool(0.3);
+        let event_id = ids.take("events");
+        rows.texts.push(text(
+            RecordType::Event,
+            event_id,
+            "title",
+            "lv",
+            format!("Pasākums {}", position + 1),
+        ));
         rows.events.push(event::ActiveModel {
             version: Set(1),
             updated_at: Set(chrono::Utc::now()),
-            id: Set(ids.take("events")),
+            id: Set(event_id),
             project_id: Set(id),
             kind: Set(event_kinds[rng.random_range(0..event_kinds.len())]),
             start_date: Set(Some(start + Duration::days(rng.random_range(0..span)))),
