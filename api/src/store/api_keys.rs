@@ -7,7 +7,7 @@ use entity::{api_key, api_key_organisation, organisation};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 use crate::auth::issued::{self, IssuedKey};
@@ -74,7 +74,7 @@ pub async fn create(
     organisation_ids: &[i32],
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<Result<IssuedKey, String>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::writes::begin_write(db).await?;
     if api_key::Entity::find()
         .filter(api_key::Column::Name.eq(name))
         .one(&txn)

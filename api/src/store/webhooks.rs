@@ -10,7 +10,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::changes::{Change, FeedPosition};
@@ -96,7 +96,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Webhook>, DbErr> {
 
 /// Deletes a webhook and its deliveries; false when there was none.
 pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::writes::begin_write(db).await?;
     webhook_delivery::Entity::delete_many()
         .filter(webhook_delivery::Column::WebhookId.eq(id))
         .exec(&txn)
@@ -148,7 +148,7 @@ pub async fn enqueue(
     to: FeedPosition,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::writes::begin_write(db).await?;
     let moved = webhook::Entity::update_many()
         .col_expr(webhook::Column::FeedTxId, Expr::val(to.tx_id))
         .col_expr(webhook::Column::FeedChangeId, Expr::val(to.id))

@@ -73,12 +73,7 @@ impl<'a> UnitOfWork<'a> {
     /// Starts a write transaction. On SQLite it takes the write lock at once, so two writers
     /// queue (up to the busy timeout) instead of the second failing when it first writes.
     pub async fn begin(db: &DatabaseConnection, author: &'a Author) -> Result<Self, DbErr> {
-        let txn = db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await?;
+        let txn = begin_write(db).await?;
         Ok(Self {
             txn,
             author,
@@ -175,6 +170,17 @@ impl<'a> UnitOfWork<'a> {
         notifications::committed(backend, &changed);
         Ok(())
     }
+}
+
+/// Starts a transaction that writes. On SQLite it takes the write lock at once: a transaction
+/// that first reads and then writes fails with "database is locked" when another connection
+/// wrote in between, whatever the busy timeout.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Takes, for the rest of the transaction, the PostgreSQL advisory lock of one kind of tree:
