@@ -15,6 +15,7 @@ mod funders;
 mod generator;
 mod helpers;
 mod hostile;
+mod import;
 mod keys;
 mod lifecycle;
 mod limits;
