@@ -16,14 +16,15 @@ cd "$(dirname "$0")/.."
 
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 PROJECTS="${PROJECTS:-20000}"
-DB=partnership_bench_export
-COPY=partnership_bench_import
+# Names of this run's own, so two runs at once do not meet.
+DB="partnership_bench_export_$$"
+COPY="partnership_bench_import_$$"
 if [ -z "${API_BINARY:-}" ]; then
   cargo build --release -p api
   API_BINARY=target/release/api
 fi
 work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP DATABASE IF EXISTS $COPY" >/dev/null 2>&1 || true' EXIT
+trap 'rm -rf "$work"; psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $COPY WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 # Prints one result row from /usr/bin/time's report.
 row() {
@@ -39,7 +40,7 @@ print(f"{backend:<10} {step:<7} {records:>10} {seconds:>9.1f} {records / seconds
 PY
 }
 
-psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" -c "DROP DATABASE IF EXISTS $COPY" -c "CREATE DATABASE $COPY"
+psql -q -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE $COPY"
 printf '%-10s %-7s %10s %9s %10s %12s %10s\n' backend step records seconds records/s "peak RSS" "file"
 for backend in sqlite postgres; do
   case $backend in
