@@ -38,30 +38,52 @@ const CHANGES = `subscription($after: String, $types: [RecordType!]) {
   changes(after: $after, recordTypes: $types) {
     cursor node { operation recordType recordId node { ... on Funder { id } } } } }`;
 
-/// Follows `changes` on `subscriber`, handing each change to `take` until it returns true.
-function follow(subscriber, variables, take) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no change arrived within 20 s')), 20000);
-    const stop = subscriber.subscribe(
-      { query: CHANGES, variables },
-      {
-        next: (value) => {
-          if (value.errors) {
-            reject(new Error(JSON.stringify(value.errors)));
-            return;
-          }
-          if (take(value.data.changes)) {
-            clearTimeout(timer);
-            stop();
-            resolve();
-          }
-        },
-        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
-        complete: () => {},
+/// Follows `changes` on `subscriber`, keeping each change with the time it arrived. A change
+/// may arrive before the write that made it has answered, so waits look at what came already.
+function follow(subscriber, variables) {
+  const seen = [];
+  const waiters = new Set();
+  let failure = null;
+  const stop = subscriber.subscribe(
+    { query: CHANGES, variables },
+    {
+      next: (value) => {
+        if (value.errors) failure = new Error(JSON.stringify(value.errors));
+        else seen.push({ change: value.data.changes, at: performance.now() });
+        waiters.forEach((wake) => wake());
       },
-    );
-  });
+      error: (error) => {
+        failure = error instanceof Error ? error : new Error(JSON.stringify(error));
+        waiters.forEach((wake) => wake());
+      },
+      complete: () => {},
+    },
+  );
+  /// Resolves with the changes seen once `enough(seen)` holds.
+  const until = (enough) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`the changes did not arrive within 20 s: ${JSON.stringify(seen)}`));
+      }, 20000);
+      function check() {
+        if (failure) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          reject(failure);
+        } else if (enough(seen)) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(seen);
+        }
+      }
+      waiters.add(check);
+      check();
+    });
+  return { until, stop };
 }
+
+const arrivalOf = (seen, id) => seen.find((entry) => entry.change.node.recordId === id);
 
 async function createFunder(host, key) {
   const response = await fetch(`http://${host}/graphql`, {
@@ -85,48 +107,38 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Written through the first replica, delivered by the second, within a second.
 {
   const subscriber = client(second, readerKey);
-  let written;
-  let latency;
-  let funder;
-  const arrived = follow(subscriber, { types: ['FUNDER'] }, (change) => {
-    if (change.node.recordId !== funder) return false;
-    latency = performance.now() - written;
-    return true;
-  });
+  const changes = follow(subscriber, { types: ['FUNDER'] });
   await pause(500);
-  written = performance.now();
-  funder = await createFunder(first, `ws-across-${stamp}`);
-  await arrived;
+  const written = performance.now();
+  const funder = await createFunder(first, `ws-across-${stamp}`);
+  const seen = await changes.until((seen) => arrivalOf(seen, funder));
+  const latency = arrivalOf(seen, funder).at - written;
   console.log(`a change through one replica reached a subscriber on the other in ${latency.toFixed(0)} ms`);
   check(latency < MAX_LATENCY_MS, `delivered across replicas in ${latency.toFixed(0)} ms (at most ${MAX_LATENCY_MS})`);
+  changes.stop();
   await subscriber.dispose();
 }
 
 // Through the proxy, and a reconnect that catches up from the last cursor.
 {
   const subscriber = client(proxy, readerKey);
-  let cursor;
-  let funder;
-  const arrived = follow(subscriber, { types: ['FUNDER'] }, (change) => {
-    if (change.node.recordId !== funder) return false;
-    cursor = change.cursor;
-    return true;
-  });
+  const changes = follow(subscriber, { types: ['FUNDER'] });
   await pause(500);
-  funder = await createFunder(proxy, `ws-proxy-${stamp}`);
-  await arrived;
+  const funder = await createFunder(proxy, `ws-proxy-${stamp}`);
+  const seen = await changes.until((seen) => arrivalOf(seen, funder));
+  const cursor = arrivalOf(seen, funder).change.cursor;
+  changes.stop();
   await subscriber.dispose();
   check(typeof cursor === 'string', 'a change through the proxy reached a subscriber through the proxy');
 
   const missed = [await createFunder(proxy, `ws-missed-1-${stamp}`), await createFunder(proxy, `ws-missed-2-${stamp}`)];
   const again = client(proxy, readerKey);
-  const seen = [];
-  await follow(again, { types: ['FUNDER'], after: cursor }, (change) => {
-    seen.push(change.node.recordId);
-    return seen.length === missed.length;
-  });
+  const caughtUp = follow(again, { types: ['FUNDER'], after: cursor });
+  const got = await caughtUp.until((seen) => seen.length >= missed.length);
+  caughtUp.stop();
   await again.dispose();
-  check(JSON.stringify(seen) === JSON.stringify(missed), `the reconnect caught up in order: ${seen} vs ${missed}`);
+  const ids = got.slice(0, missed.length).map((entry) => entry.change.node.recordId);
+  check(JSON.stringify(ids) === JSON.stringify(missed), `the reconnect caught up in order: ${ids} vs ${missed}`);
 }
 
 // A key that is not known closes the socket with 4403.
