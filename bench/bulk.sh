@@ -8,14 +8,16 @@
 #
 #   bash bench/bulk.sh                  # 20,000 projects
 #   PROJECTS=100000 bash bench/bulk.sh
+#   PROJECTS=100000 BACKENDS=sqlite bash bench/bulk.sh
 #
-# Settings: PROJECTS (20000), API_BINARY (builds target/release/api), PGHOST/PGPORT/PGUSER
-# (127.0.0.1:5432, postgres).
+# Settings: PROJECTS (20000), BACKENDS ("sqlite postgres"), API_BINARY (builds
+# target/release/api), PGHOST/PGPORT/PGUSER (127.0.0.1:5432, postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 PROJECTS="${PROJECTS:-20000}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
 # Names of this run's own, so two runs at once do not meet.
 DB="partnership_bench_export_$$"
 COPY="partnership_bench_import_$$"
@@ -42,7 +44,7 @@ PY
 
 psql -q -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE $COPY"
 printf '%-10s %-7s %10s %9s %10s %12s %10s\n' backend step records seconds records/s "peak RSS" "file"
-for backend in sqlite postgres; do
+for backend in $BACKENDS; do
   case $backend in
     sqlite)
       url="sqlite://$work/export.sqlite?mode=rwc"

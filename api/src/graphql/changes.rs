@@ -8,8 +8,8 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Subscriptio
 use entity::enums::RecordType as StoredRecordType;
 use futures_util::{Stream, StreamExt};
 
-use super::connection::PageInfo;
-use super::context::{db, limits, principal};
+use super::connection::{PageInfo, first_of};
+use super::context::{db, principal};
 use super::ids;
 use super::node::{Node, load_node};
 use super::scalars::DateTime;
@@ -155,18 +155,7 @@ impl ChangeQuery {
         if principal(ctx).role().is_none() {
             return Err(ApiError::Forbidden("the change feed needs an API key or token").into());
         }
-        let limits = limits(ctx)?;
-        let first = match first {
-            None => u64::from(limits.default_size),
-            Some(n) if n >= 0 && n as u32 <= limits.max_size => n as u64,
-            Some(n) => {
-                return Err(ApiError::bad_input(format!(
-                    "`first` is {n}; it must be between 0 and {}",
-                    limits.max_size
-                ))
-                .into());
-            }
-        };
+        let first = first_of(ctx, first)?;
         let position = after.as_deref().map(FeedPosition::decode).transpose()?;
         let types: Vec<StoredRecordType> = record_types
             .unwrap_or_default()

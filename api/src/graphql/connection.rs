@@ -55,6 +55,20 @@ pub fn page_request(
     })
 }
 
+/// How many rows a forward-only list (`first` without `last`) returns: the default page size
+/// when `first` is not given, BAD_USER_INPUT when it is outside 0 and the maximum.
+pub fn first_of(ctx: &Context<'_>, first: Option<i32>) -> ApiResult<u64> {
+    let limits = limits(ctx)?;
+    match first {
+        None => Ok(u64::from(limits.default_size)),
+        Some(n) if n >= 0 && n as u32 <= limits.max_size => Ok(n as u64),
+        Some(n) => Err(crate::error::ApiError::bad_input(format!(
+            "`first` is {n}; it must be between 0 and {}",
+            limits.max_size
+        ))),
+    }
+}
+
 /// Declares a Relay connection type and its edge type for one node type.
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty, $connection_doc:literal, $edge_doc:literal) => {

@@ -4,14 +4,14 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::AppState;
 use super::graphql::{caller_of, peer_of, unidentified};
-use super::response::{MediaType, request_error};
+use super::response::{MediaType, refused};
 use crate::error::ApiError;
 use crate::service::export::{self, LineSink};
 use crate::store::changes::{self, FeedPosition};
@@ -33,6 +33,8 @@ pub struct ExportParams {
 struct ChunkSink {
     chunk: Vec<u8>,
     sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    /// The client went away (the response body was dropped).
+    gone: bool,
 }
 
 impl ChunkSink {
@@ -41,7 +43,9 @@ impl ChunkSink {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::take(&mut self.chunk));
-        self.sender.send(Ok(chunk)).await.map_err(|_| ())
+        let sent = self.sender.send(Ok(chunk)).await;
+        self.gone = sent.is_err();
+        sent.map_err(drop)
     }
 }
 
@@ -54,16 +58,6 @@ impl LineSink for ChunkSink {
         }
         Ok(())
     }
-}
-
-fn refused(error: &ApiError) -> axum::response::Response {
-    let status = match error {
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::BadUserInput(_) | ApiError::CursorExpired => StatusCode::BAD_REQUEST,
-        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    request_error(status, MediaType::Json, error.code(), &error.message())
 }
 
 pub async fn export(
@@ -100,12 +94,14 @@ pub async fn export(
         let mut sink = ChunkSink {
             chunk: Vec::with_capacity(CHUNK_BYTES + 4096),
             sender,
+            gone: false,
         };
         match export::export(&db, &caller.principal, since, &mut sink).await {
             Ok(records) => {
                 let _ = sink.flush().await;
                 tracing::info!(records, "exported");
             }
+            Err(_) if sink.gone => tracing::info!("the client left before the export ended"),
             Err(error) => {
                 // The status is sent already: the stream ends with an error, so the client
                 // sees a broken transfer, never a short file that looks whole.

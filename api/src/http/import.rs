@@ -16,7 +16,7 @@ use tokio_util::io::StreamReader;
 
 use super::AppState;
 use super::graphql::{caller_of, peer_of, unidentified};
-use super::response::{MediaType, request_error};
+use super::response::{MediaType, refused};
 use crate::error::ApiError;
 use crate::graphql::writes::import::InputReader;
 use crate::service::import::{self, MAX_LINE_BYTES, Options};
@@ -30,16 +30,6 @@ pub struct ImportParams {
     dry_run: bool,
     #[serde(default)]
     partial: bool,
-}
-
-fn refused(error: &ApiError) -> axum::response::Response {
-    let status = match error {
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    request_error(status, MediaType::Json, error.code(), &error.message())
 }
 
 pub async fn import(

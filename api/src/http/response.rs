@@ -5,7 +5,7 @@ use async_graphql::{Response, ServerError};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 
-use crate::error::code;
+use crate::error::{ApiError, code};
 
 /// The media type a response is sent as, chosen from the request's `Accept` header as the
 /// GraphQL-over-HTTP specification describes.
@@ -190,4 +190,17 @@ fn error_code(error: &ServerError, executed: bool) -> &'static str {
     } else {
         code::GRAPHQL_VALIDATION_FAILED
     }
+}
+
+/// The response to a REST-style request (export, import) the API refused, with the error's
+/// code: 403 for a caller without the right, 400 for bad input or an expired cursor, 503 when
+/// the database cannot be reached, 500 otherwise.
+pub fn refused(error: &ApiError) -> axum::response::Response {
+    let status = match error {
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ApiError::BadUserInput(_) | ApiError::CursorExpired => StatusCode::BAD_REQUEST,
+        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    request_error(status, MediaType::Json, error.code(), &error.message())
 }

@@ -245,8 +245,11 @@ impl Record for Events {
         )
         .await?;
         let id = events::insert(uow.db(), new).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "title", &d.title).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "description", &d.description).await?;
+        let fields = [
+            ("title", d.title.as_slice()),
+            ("description", &d.description),
+        ];
+        texts::insert_new(uow.db(), Self::TYPE, id, &fields, &[]).await?;
         Ok(id)
     }
 

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use entity::enums::RecordType;
 use entity::participation;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use serde_json::{Map, Value, json};
@@ -180,7 +180,7 @@ impl Exporter<'_> {
             let rows = select.all(&txn).await?;
             let mut found = Vec::with_capacity(rows.len());
             for row in &rows {
-                let id = id_of(row.get(id_column));
+                let id = <R::Entity as Versioned>::id_of(row);
                 let draft = R::draft_of(&txn, row).await?;
                 found.push((
                     id,
@@ -221,7 +221,7 @@ impl Exporter<'_> {
             }
             let last = match &ids {
                 Some(ids) => ids.last().copied(),
-                None => rows.last().map(|row| id_of(row.get(id_column))),
+                None => rows.last().map(<R::Entity as Versioned>::id_of),
             };
             let full = match &ids {
                 Some(ids) => ids.len() as u64 == PAGE,
@@ -288,15 +288,6 @@ impl Exporter<'_> {
             .collect();
         line.insert("sources".into(), json!(sources));
         Value::Object(line)
-    }
-}
-
-/// A row's id, read generically.
-fn id_of(value: sea_orm::Value) -> i32 {
-    match value {
-        sea_orm::Value::Int(Some(id)) => id,
-        sea_orm::Value::BigInt(Some(id)) => i32::try_from(id).unwrap_or_default(),
-        _ => 0,
     }
 }
 

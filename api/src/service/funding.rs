@@ -132,7 +132,7 @@ impl Record for Funders {
 
     async fn insert(uow: &UnitOfWork<'_>, d: &FunderDraft) -> Result<i32, DbErr> {
         let id = funding::insert_funder(uow.db(), new_funder(d)).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "name", &d.name).await?;
+        texts::insert_new(uow.db(), Self::TYPE, id, &[("name", &d.name)], &[]).await?;
         Ok(id)
     }
 
@@ -339,7 +339,7 @@ impl Record for Programmes {
     async fn insert(uow: &UnitOfWork<'_>, d: &ProgrammeDraft) -> Result<i32, DbErr> {
         uow.lock_tree(Self::TYPE).await?;
         let id = funding::insert_programme(uow.db(), new_programme(d)).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "name", &d.name).await?;
+        texts::insert_new(uow.db(), Self::TYPE, id, &[("name", &d.name)], &[]).await?;
         Ok(id)
     }
 
@@ -559,9 +559,10 @@ impl Record for FundingLines {
         .await?;
         // Splits the line over its project's years too.
         let id = funding::insert_line(uow.db(), new).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "description", &d.description).await?;
+        let description = [("description", d.description.as_slice())];
+        texts::insert_new(uow.db(), Self::TYPE, id, &description, &[]).await?;
         let added = derived::contributions_of_line(uow.db(), id).await?;
-        derived::adjust_rollup(uow.db(), &[], &added).await?;
+        derived::adjust_rollup(uow, &[], &added).await?;
         Ok(id)
     }
 
@@ -581,7 +582,7 @@ impl Record for FundingLines {
         }
         derived::resplit_project(uow.db(), after.project).await?;
         let now = derived::contributions_of_line(uow.db(), id).await?;
-        derived::adjust_rollup(uow.db(), &was, &now).await?;
+        derived::adjust_rollup(uow, &was, &now).await?;
         Ok(true)
     }
 
@@ -596,7 +597,7 @@ impl Record for FundingLines {
     ) -> Result<(), DbErr> {
         // Its yearly shares go with it (foreign keys cascade); the rollup is moved here.
         let was = derived::contributions_of_line(uow.db(), id).await?;
-        derived::adjust_rollup(uow.db(), &was, &[]).await?;
+        derived::adjust_rollup(uow, &was, &[]).await?;
         Ok(())
     }
 

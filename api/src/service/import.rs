@@ -12,8 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use entity::enums::RecordType;
 use futures_util::{Stream, StreamExt};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -31,10 +30,12 @@ use super::sources::{SourceDocumentDraft, SourceDocuments};
 use super::{Record, WriteError, Writer, create_in, delete_in, rewrite_in};
 use crate::domain::audit::FieldChange;
 use crate::domain::global_id;
-use crate::domain::validation::{FieldPath, Violations};
+use crate::domain::validation::{Code, FieldPath, Violations};
 use crate::error::ApiError;
 use crate::store::sources::{self, Citation};
-use crate::store::writes::{Operation, UnitOfWork, Versioned, find_for_update, touch};
+use crate::store::writes::{
+    Operation, UnitOfWork, Versioned, find_by_key_for_update, find_for_update, touch,
+};
 
 /// Longest line read, in bytes.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -105,7 +106,7 @@ pub struct LineError {
     pub message: String,
 }
 
-/// One line of the format.
+/// One record line of the format.
 enum Line {
     Record {
         record: RecordType,
@@ -118,21 +119,33 @@ enum Line {
         record: RecordType,
         file_id: i32,
     },
-    End,
+}
+
+impl Line {
+    /// The record the line is about, as the file names it.
+    fn identity(&self) -> (RecordType, i32) {
+        match self {
+            Self::Record {
+                record, file_id, ..
+            }
+            | Self::Deleted { record, file_id } => (*record, *file_id),
+        }
+    }
 }
 
 fn bad_line(message: impl Into<String>) -> (Vec<String>, String, String) {
     (Vec::new(), "BAD_LINE".to_owned(), message.into())
 }
 
-fn parse(text: &str) -> Result<Line, (Vec<String>, String, String)> {
+/// The record a line holds, or `None` for the end line.
+fn parse(text: &str) -> Result<Option<Line>, (Vec<String>, String, String)> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| bad_line(format!("the line is not JSON: {e}")))?;
     let Value::Object(mut line) = value else {
         return Err(bad_line("the line is not a JSON object"));
     };
     if line.contains_key("end") {
-        return Ok(Line::End);
+        return Ok(None);
     }
     let type_name = line
         .get("type")
@@ -149,7 +162,7 @@ fn parse(text: &str) -> Result<Line, (Vec<String>, String, String)> {
         _ => return Err(bad_line(format!("`{id}` is not the ID of a {type_name}"))),
     };
     if line.get("deleted") == Some(&Value::Bool(true)) {
-        return Ok(Line::Deleted { record, file_id });
+        return Ok(Some(Line::Deleted { record, file_id }));
     }
     let fields = match line.remove("fields") {
         Some(fields @ Value::Object(_)) => fields,
@@ -167,13 +180,13 @@ fn parse(text: &str) -> Result<Line, (Vec<String>, String, String)> {
         Some(_) => return Err(bad_line("`sources` must be a list")),
     };
     let key = fields.get("key").and_then(Value::as_str).map(str::to_owned);
-    Ok(Line::Record {
+    Ok(Some(Line::Record {
         record,
         file_id,
         key,
         fields,
         sources,
-    })
+    }))
 }
 
 /// What one line did.
@@ -184,51 +197,129 @@ enum Outcome {
     Deleted,
 }
 
-/// IDs of the file that became other IDs here.
-#[derive(Default)]
-struct IdMap(HashMap<(RecordType, i32), i32>);
+impl Report {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Created(_) => self.created += 1,
+            Outcome::Updated(_) => self.updated += 1,
+            Outcome::Unchanged(_) => self.unchanged += 1,
+            Outcome::Deleted => self.deleted += 1,
+        }
+    }
+}
 
-/// Where a reference to a record whose line was refused points: no record has this ID, so the
-/// reference is reported as not found rather than taken for another record.
-const REFUSED: i32 = i32::MAX;
+/// What a record of the file is here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Local {
+    /// Another ID.
+    Moved(i32),
+    /// Not here: its line was refused.
+    Refused,
+}
+
+/// Records of the file that are not here under their own ID, with a journal of the entries a
+/// chunk of lines made, so they can be taken back when the chunk is undone.
+#[derive(Default)]
+struct IdMap {
+    entries: HashMap<(RecordType, i32), Local>,
+    journal: Vec<((RecordType, i32), Option<Local>)>,
+}
 
 impl IdMap {
-    fn local(&self, record: RecordType, file_id: i32) -> i32 {
-        self.0.get(&(record, file_id)).copied().unwrap_or(file_id)
+    /// The ID here of a record of the file; `None` when its line was refused.
+    fn local(&self, record: RecordType, file_id: i32) -> Option<i32> {
+        match self.entries.get(&(record, file_id)) {
+            None => Some(file_id),
+            Some(Local::Moved(id)) => Some(*id),
+            Some(Local::Refused) => None,
+        }
+    }
+
+    fn set(&mut self, key: (RecordType, i32), local: Option<Local>) {
+        let before = match local {
+            Some(local) => self.entries.insert(key, local),
+            None => self.entries.remove(&key),
+        };
+        if before != local {
+            self.journal.push((key, before));
+        }
     }
 
     fn note(&mut self, record: RecordType, file_id: i32, local: i32) {
-        if file_id == local {
-            self.0.remove(&(record, file_id));
-        } else {
-            self.0.insert((record, file_id), local);
-        }
+        let entry = (file_id != local).then_some(Local::Moved(local));
+        self.set((record, file_id), entry);
     }
 
     /// The record of a refused line is not here.
     fn refuse(&mut self, record: RecordType, file_id: i32) {
-        self.0.insert((record, file_id), REFUSED);
+        self.set((record, file_id), Some(Local::Refused));
     }
 
-    /// `value` with every global ID of a mapped record replaced by the local one.
-    fn translate(&self, value: &mut Value) {
-        if self.0.is_empty() {
-            return;
+    /// Where the journal stands, to undo back to.
+    fn mark(&mut self) -> usize {
+        self.journal.len()
+    }
+
+    /// Takes back every entry made since `mark`.
+    fn undo(&mut self, mark: usize) {
+        while self.journal.len() > mark {
+            let Some((key, before)) = self.journal.pop() else {
+                break;
+            };
+            match before {
+                Some(local) => self.entries.insert(key, local),
+                None => self.entries.remove(&key),
+            };
+        }
+    }
+
+    /// Forgets the journal: what was done is kept.
+    fn keep(&mut self) {
+        self.journal.clear();
+    }
+
+    /// `value` with every global ID of a moved record replaced by the local one; the path of
+    /// the first reference to a refused record, when there is one.
+    fn translate(&self, value: &mut Value, path: &mut Vec<String>) -> Result<(), Vec<String>> {
+        if self.entries.is_empty() {
+            return Ok(());
         }
         match value {
             Value::String(text) => {
-                if let Some((record, file_id)) = global_id::decode(text)
-                    && let Some(local) = self.0.get(&(record, file_id))
-                {
-                    *text = global_id::encode(record, *local);
+                if let Some((record, file_id)) = global_id::decode(text) {
+                    match self.entries.get(&(record, file_id)) {
+                        Some(Local::Moved(local)) => *text = global_id::encode(record, *local),
+                        Some(Local::Refused) => return Err(path.clone()),
+                        None => {}
+                    }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|item| self.translate(item)),
-            Value::Object(fields) => fields.values_mut().for_each(|item| self.translate(item)),
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    path.push(index.to_string());
+                    self.translate(item, path)?;
+                    path.pop();
+                }
+            }
+            Value::Object(fields) => {
+                for (name, item) in fields.iter_mut() {
+                    path.push(name.clone());
+                    self.translate(item, path)?;
+                    path.pop();
+                }
+            }
             _ => {}
         }
+        Ok(())
     }
 }
+
+/// Lines applied together in one savepoint. A chunk in which a line is refused is undone and
+/// applied again a line at a time, each in a savepoint of its own, so every refusal is
+/// reported and, with `partial`, the good lines are kept.
+const CHUNK_LINES: usize = 500;
+/// Audit entries and changes held before they are written.
+const UNWRITTEN_RECORDS: usize = 2_000;
 
 /// Imports the lines of `input` (one record of the export format each) as `writer`.
 pub async fn import<S, E>(
@@ -250,79 +341,47 @@ where
     };
     let mut ids = IdMap::default();
     let mut input = std::pin::pin!(input);
-    while let Some(text) = input.next().await {
-        report.lines += 1;
-        let number = report.lines;
-        let text = match text {
-            Ok(text) => text,
-            Err(error) => {
-                // The input itself broke off: nothing after it can be read.
-                reject(
-                    &mut report,
-                    number,
-                    bad_line(format!("cannot read the input: {error}")),
-                );
+    let mut chunk: Vec<(u64, Line)> = Vec::with_capacity(CHUNK_LINES);
+    let mut ended = false;
+    while !ended {
+        chunk.clear();
+        while chunk.len() < CHUNK_LINES {
+            let Some(text) = input.next().await else {
+                ended = true;
                 break;
-            }
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        let line = match parse(&text) {
-            Ok(Line::End) => break,
-            Ok(line) => line,
-            Err(error) => {
-                reject(&mut report, number, error);
-                continue;
-            }
-        };
-        let identity = match &line {
-            Line::Record {
-                record, file_id, ..
-            } => Some((*record, *file_id)),
-            _ => None,
-        };
-        let nested = uow.nested().await?;
-        let applied = apply(&nested, writer, reader, &mut ids, line).await;
-        if applied.is_err()
-            && let Some((record, file_id)) = identity
-        {
-            ids.refuse(record, file_id);
-        }
-        match applied {
-            Ok(outcome) => {
-                nested.commit().await?;
-                match outcome {
-                    Outcome::Created(_) => report.created += 1,
-                    Outcome::Updated(_) => report.updated += 1,
-                    Outcome::Unchanged(_) => report.unchanged += 1,
-                    Outcome::Deleted => report.deleted += 1,
-                }
-            }
-            Err(WriteError::Rejected(violations)) => {
-                drop(nested);
-                for violation in violations {
-                    let mut field = violation.field;
-                    // The mutations' paths start at `input`; a line's at `fields`.
-                    if field.first().is_some_and(|f| f == "input") {
-                        field[0] = "fields".to_owned();
-                    }
+            };
+            report.lines += 1;
+            let number = report.lines;
+            let text = match text {
+                Ok(text) => text,
+                Err(error) => {
+                    // The input itself broke off: nothing after it can be read.
                     reject(
                         &mut report,
                         number,
-                        (field, violation.code.as_str().to_owned(), violation.message),
+                        bad_line(format!("cannot read the input: {error}")),
                     );
+                    ended = true;
+                    break;
                 }
+            };
+            if text.trim().is_empty() {
+                continue;
             }
-            Err(WriteError::Failed(ApiError::Forbidden(why))) => {
-                drop(nested);
-                reject(
-                    &mut report,
-                    number,
-                    (Vec::new(), "FORBIDDEN".to_owned(), why.to_owned()),
-                );
+            match parse(&text) {
+                Ok(Some(line)) => chunk.push((number, line)),
+                Ok(None) => {
+                    ended = true;
+                    break;
+                }
+                Err(error) => reject(&mut report, number, error),
             }
-            Err(WriteError::Failed(error)) => return Err(error),
+        }
+        if !apply_chunk(&uow, writer, reader, &mut ids, &chunk, &mut report).await? {
+            apply_lines(&uow, writer, reader, &mut ids, &chunk, &mut report, options).await?;
+        }
+        if uow.unwritten() >= UNWRITTEN_RECORDS {
+            uow.flush().await?;
         }
         if report.errors.len() >= MAX_ERRORS && !options.partial {
             break;
@@ -334,6 +393,99 @@ where
         report.committed = true;
     }
     Ok(report)
+}
+
+/// Applies `chunk` in one savepoint. False, with nothing kept, when a line was refused.
+async fn apply_chunk(
+    uow: &UnitOfWork<'_>,
+    writer: &Writer,
+    reader: &dyn DraftReader,
+    ids: &mut IdMap,
+    chunk: &[(u64, Line)],
+    report: &mut Report,
+) -> Result<bool, ApiError> {
+    if chunk.is_empty() {
+        return Ok(true);
+    }
+    let mark = ids.mark();
+    let nested = uow.nested().await?;
+    let mut outcomes = Vec::with_capacity(chunk.len());
+    for (_, line) in chunk {
+        match apply(&nested, writer, reader, ids, line).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(WriteError::Failed(error)) if !is_refusal(&error) => return Err(error),
+            Err(_) => {
+                drop(nested);
+                ids.undo(mark);
+                return Ok(false);
+            }
+        }
+    }
+    nested.commit().await?;
+    ids.keep();
+    for outcome in &outcomes {
+        report.count(outcome);
+    }
+    Ok(true)
+}
+
+/// Applies `chunk` a line at a time, each in its own savepoint, reporting the lines refused.
+async fn apply_lines(
+    uow: &UnitOfWork<'_>,
+    writer: &Writer,
+    reader: &dyn DraftReader,
+    ids: &mut IdMap,
+    chunk: &[(u64, Line)],
+    report: &mut Report,
+    options: Options,
+) -> Result<(), ApiError> {
+    for (number, line) in chunk {
+        let nested = uow.nested().await?;
+        match apply(&nested, writer, reader, ids, line).await {
+            Ok(outcome) => {
+                nested.commit().await?;
+                report.count(&outcome);
+            }
+            Err(WriteError::Rejected(violations)) => {
+                drop(nested);
+                let (record, file_id) = line.identity();
+                ids.refuse(record, file_id);
+                for violation in violations {
+                    let mut field = violation.field;
+                    // The mutations' paths start at `input`; a line's at `fields`.
+                    if field.first().is_some_and(|f| f == "input") {
+                        field[0] = "fields".to_owned();
+                    }
+                    reject(
+                        report,
+                        *number,
+                        (field, violation.code.as_str().to_owned(), violation.message),
+                    );
+                }
+            }
+            Err(WriteError::Failed(ApiError::Forbidden(why))) => {
+                drop(nested);
+                let (record, file_id) = line.identity();
+                ids.refuse(record, file_id);
+                reject(
+                    report,
+                    *number,
+                    (Vec::new(), "FORBIDDEN".to_owned(), why.to_owned()),
+                );
+            }
+            Err(WriteError::Failed(error)) => return Err(error),
+        }
+        if report.errors.len() >= MAX_ERRORS && !options.partial {
+            break;
+        }
+    }
+    ids.keep();
+    Ok(())
+}
+
+/// Whether a failure is the line's fault (reported against it) rather than the import's.
+fn is_refusal(error: &ApiError) -> bool {
+    matches!(error, ApiError::Forbidden(_))
 }
 
 fn reject(report: &mut Report, line: u64, (field, code, message): (Vec<String>, String, String)) {
@@ -350,7 +502,7 @@ fn reject(report: &mut Report, line: u64, (field, code, message): (Vec<String>, 
     }
 }
 
-fn violation(field: &[&str], code: crate::domain::validation::Code, message: String) -> WriteError {
+fn violation(field: &[&str], code: Code, message: String) -> WriteError {
     let mut path = FieldPath::input();
     for name in field {
         path = path.at(name);
@@ -360,19 +512,21 @@ fn violation(field: &[&str], code: crate::domain::validation::Code, message: Str
     )])
 }
 
-/// Applies one line inside its savepoint.
+/// Applies one line inside a savepoint.
 async fn apply(
     uow: &UnitOfWork<'_>,
     writer: &Writer,
     reader: &dyn DraftReader,
     ids: &mut IdMap,
-    line: Line,
+    line: &Line,
 ) -> Result<Outcome, WriteError> {
-    let (record, file_id, key, mut fields, source_ids) = match line {
-        Line::End => return Ok(Outcome::Deleted),
+    let (record, file_id, key, fields, source_ids) = match line {
         Line::Deleted { record, file_id } => {
-            let local = ids.local(record, file_id);
-            return deleted(uow, writer, record, local).await;
+            return match ids.local(*record, *file_id) {
+                Some(local) => deleted(uow, writer, *record, local).await,
+                // Its line was refused, so it is not here to delete.
+                None => Ok(Outcome::Unchanged(*file_id)),
+            };
         }
         Line::Record {
             record,
@@ -380,29 +534,43 @@ async fn apply(
             key,
             fields,
             sources,
-        } => (record, file_id, key, fields, sources),
+        } => (*record, *file_id, key, fields, sources),
     };
-    ids.translate(&mut fields);
+    let mut fields = fields.clone();
+    if let Err(path) = ids.translate(&mut fields, &mut Vec::new()) {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        return Err(violation(
+            &path,
+            Code::NotFound,
+            "refers to a record whose own line was refused".to_owned(),
+        ));
+    }
     let mut cited = BTreeSet::new();
     for (index, source) in source_ids.iter().enumerate() {
-        match global_id::decode(source) {
-            Some((RecordType::SourceDocument, n)) => {
-                cited.insert(ids.local(RecordType::SourceDocument, n));
-            }
+        let local = match global_id::decode(source) {
+            Some((RecordType::SourceDocument, n)) => ids.local(RecordType::SourceDocument, n),
             _ => {
                 return Err(violation(
                     &["sources", &index.to_string()],
-                    crate::domain::validation::Code::Invalid,
+                    Code::Invalid,
                     format!("`{source}` is not the ID of a SourceDocument"),
                 ));
             }
-        }
+        };
+        let Some(local) = local else {
+            return Err(violation(
+                &["sources", &index.to_string()],
+                Code::NotFound,
+                format!("`{source}` was refused on an earlier line"),
+            ));
+        };
+        cited.insert(local);
     }
     let draft = reader
         .read(record, fields)
-        .map_err(|message| violation(&[], crate::domain::validation::Code::Invalid, message))?;
+        .map_err(|message| violation(&[], Code::Invalid, message))?;
     let target = Target {
-        file_id: ids.local(record, file_id),
+        id: ids.local(record, file_id),
         key: key.as_deref(),
         cited,
     };
@@ -427,7 +595,8 @@ async fn apply(
 
 /// Which stored record a line is: by key, or by ID for types without one.
 struct Target<'a> {
-    file_id: i32,
+    /// The record's ID here; `None` when an earlier line of it was refused (so it is new).
+    id: Option<i32>,
     key: Option<&'a str>,
     cited: BTreeSet<i32>,
 }
@@ -439,22 +608,10 @@ async fn upsert<R: Record>(
     target: Target<'_>,
 ) -> Result<Outcome, WriteError> {
     let at = FieldPath::input();
-    let id_column = <R::Entity as Versioned>::id_column();
-    let existing = match target.key {
-        Some(key) => {
-            let found = R::Entity::find()
-                .filter(Expr::col(Alias::new("key")).eq(key))
-                .one(uow.db())
-                .await?;
-            match found {
-                Some(row) => {
-                    let id = id_value(sea_orm::ModelTrait::get(&row, id_column));
-                    find_for_update::<R::Entity>(uow, id).await?
-                }
-                None => None,
-            }
-        }
-        None => find_for_update::<R::Entity>(uow, target.file_id).await?,
+    let existing = match (target.key, target.id) {
+        (Some(key), _) => find_by_key_for_update::<R::Entity>(uow, key).await?,
+        (None, Some(id)) => find_for_update::<R::Entity>(uow, id).await?,
+        (None, None) => None,
     };
     let Some(row) = existing else {
         let id = create_in::<R>(uow, writer, &draft, &at).await?;
@@ -463,7 +620,7 @@ async fn upsert<R: Record>(
         }
         return Ok(Outcome::Created(id));
     };
-    let id = id_value(sea_orm::ModelTrait::get(&row, id_column));
+    let id = <R::Entity as Versioned>::id_of(&row);
     let version = R::version_of(&row);
     let before = R::draft_of(uow.db(), &row).await?;
     super::ensure_permitted(uow.db(), &writer.scope, R::owner(&before, Some(id))).await?;
@@ -508,8 +665,7 @@ async fn upsert<R: Record>(
                     .collect::<Vec<_>>(),
             ),
         };
-        uow.audit(Operation::Update, R::TYPE, id, version, &[change])
-            .await?;
+        uow.audit(Operation::Update, R::TYPE, id, version, &[change]);
         return Ok(Outcome::Updated(id));
     }
     Ok(if changed {
@@ -561,21 +717,10 @@ async fn deleted(
         Ok(()) => Ok(Outcome::Deleted),
         // Gone already: nothing to do.
         Err(WriteError::Rejected(violations))
-            if violations
-                .iter()
-                .all(|v| v.code == crate::domain::validation::Code::NotFound) =>
+            if violations.iter().all(|v| v.code == Code::NotFound) =>
         {
             Ok(Outcome::Unchanged(id))
         }
         Err(error) => Err(error),
-    }
-}
-
-/// A row's id, read generically.
-fn id_value(value: sea_orm::Value) -> i32 {
-    match value {
-        sea_orm::Value::Int(Some(id)) => id,
-        sea_orm::Value::BigInt(Some(id)) => i32::try_from(id).unwrap_or_default(),
-        _ => 0,
     }
 }

@@ -319,8 +319,7 @@ pub(crate) async fn create_in<R: Record>(
     ensure_permitted(uow.db(), &writer.scope, R::owner(draft, None)).await?;
     let id = R::insert(uow, draft).await?;
     let changes = audit::changes(None, Some(&R::snapshot(draft)), R::REDACTED);
-    uow.audit(Operation::Create, R::TYPE, id, 1, &changes)
-        .await?;
+    uow.audit(Operation::Create, R::TYPE, id, 1, &changes);
     Ok(id)
 }
 
@@ -436,8 +435,7 @@ pub(crate) async fn rewrite_in<R: Record>(
             version + 1,
         )]));
     }
-    uow.audit(Operation::Update, R::TYPE, id, version + 1, &changes)
-        .await?;
+    uow.audit(Operation::Update, R::TYPE, id, version + 1, &changes);
     Ok(true)
 }
 
@@ -488,8 +486,7 @@ pub(crate) async fn delete_in<R: Record>(
         )]));
     }
     let changes = audit::changes(Some(&R::snapshot(&draft)), None, R::REDACTED);
-    uow.audit(Operation::Delete, R::TYPE, id, version, &changes)
-        .await?;
+    uow.audit(Operation::Delete, R::TYPE, id, version, &changes);
     Ok(())
 }
 

@@ -177,7 +177,7 @@ impl Record for Organisations {
 
     async fn insert(uow: &UnitOfWork<'_>, draft: &OrganisationDraft) -> Result<i32, DbErr> {
         let id = organisations::insert(uow.db(), new_of(draft)).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "name", &draft.name).await?;
+        texts::insert_new(uow.db(), Self::TYPE, id, &[("name", &draft.name)], &[]).await?;
         Ok(id)
     }
 
@@ -243,8 +243,7 @@ impl Record for Organisations {
                 contact_id,
                 version,
                 &[],
-            )
-            .await?;
+            );
         }
         Ok(())
     }

@@ -179,8 +179,11 @@ impl Record for Outcomes {
         )
         .await?;
         let id = outcomes::insert(uow.db(), new).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "title", &d.title).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "description", &d.description).await?;
+        let fields = [
+            ("title", d.title.as_slice()),
+            ("description", &d.description),
+        ];
+        texts::insert_new(uow.db(), Self::TYPE, id, &fields, &[]).await?;
         Ok(id)
     }
 

@@ -134,7 +134,7 @@ impl Record for Places {
     async fn insert(uow: &UnitOfWork<'_>, d: &PlaceDraft) -> Result<i32, DbErr> {
         uow.lock_tree(Self::TYPE).await?;
         let id = places::insert(uow.db(), new_of(d)).await?;
-        texts::replace(uow.db(), Self::TYPE, id, "name", &d.name).await?;
+        texts::insert_new(uow.db(), Self::TYPE, id, &[("name", &d.name)], &[]).await?;
         Ok(id)
     }
 

@@ -344,11 +344,15 @@ impl Record for Projects {
 
     async fn insert(uow: &UnitOfWork<'_>, d: &ProjectDraft) -> Result<i32, DbErr> {
         let id = projects::insert(uow.db(), new_of(d)).await?;
-        for field in LOCALIZED {
-            texts::replace(uow.db(), Self::TYPE, id, field, localized(d, field)).await?;
-        }
-        texts::replace_list(uow.db(), Self::TYPE, id, "aim", &d.aims).await?;
-        texts::replace_list(uow.db(), Self::TYPE, id, "targetGroup", &d.target_groups).await?;
+        let fields: Vec<(&str, &[TextDraft])> = LOCALIZED
+            .iter()
+            .map(|field| (*field, localized(d, field)))
+            .collect();
+        let lists = [
+            ("aim", d.aims.as_slice()),
+            ("targetGroup", &d.target_groups),
+        ];
+        texts::insert_new(uow.db(), Self::TYPE, id, &fields, &lists).await?;
         Ok(id)
     }
 
@@ -385,7 +389,7 @@ impl Record for Projects {
             // The start year keys the rollup; both dates split the lines over years.
             derived::resplit_project(uow.db(), id).await?;
             let now = derived::contributions_of_project(uow.db(), id).await?;
-            derived::adjust_rollup(uow.db(), &contributions, &now).await?;
+            derived::adjust_rollup(uow, &contributions, &now).await?;
         }
         Ok(true)
     }
@@ -397,14 +401,13 @@ impl Record for Projects {
 
     async fn remove_owned(uow: &UnitOfWork<'_>, id: i32, _d: &ProjectDraft) -> Result<(), DbErr> {
         let contributions = derived::contributions_of_project(uow.db(), id).await?;
-        derived::adjust_rollup(uow.db(), &contributions, &[]).await?;
+        derived::adjust_rollup(uow, &contributions, &[]).await?;
         for (record, rows) in owned(uow.db(), id).await? {
             let ids: Vec<i32> = rows.iter().map(|(id, _)| *id).collect();
             texts::delete_of(uow.db(), record, &ids).await?;
             sources::uncite_all(uow.db(), record, &ids).await?;
             for (owned_id, version) in rows {
-                uow.audit(Operation::Delete, record, owned_id, version, &[])
-                    .await?;
+                uow.audit(Operation::Delete, record, owned_id, version, &[]);
             }
         }
         Ok(())

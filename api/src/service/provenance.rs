@@ -103,8 +103,7 @@ pub async fn link(
         record_id,
         version,
         &[change],
-    )
-    .await?;
+    );
     uow.commit().await?;
     Ok((record_type, record_id))
 }

@@ -98,20 +98,22 @@ impl FeedPosition {
     }
 }
 
-/// Writes the feed row of one change, inside the change's transaction.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    operation: ChangeOperation,
-    record_type: RecordType,
-    record_id: i32,
-    version: i32,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let tx_id = match db.get_database_backend() {
-        DbBackend::Postgres => Expr::cust(CURRENT_TRANSACTION),
-        _ => Expr::val(0_i64),
-    };
-    let insert = Query::insert()
+/// A change to write to the feed.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub operation: ChangeOperation,
+    pub record_type: RecordType,
+    pub record_id: i32,
+    pub version: i32,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes `new` to the feed, in order, as part of the current transaction (one statement).
+pub async fn record(db: &impl ConnectionTrait, new: &[NewChange]) -> Result<(), DbErr> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert()
         .into_table(Alias::new("changes"))
         .columns([
             Alias::new("tx_id"),
@@ -121,15 +123,23 @@ pub async fn record(
             Alias::new("version"),
             Alias::new("changed_at"),
         ])
-        .values_panic([
-            tx_id,
-            Expr::val(record_type.as_str()),
-            Expr::val(record_id),
-            Expr::val(operation.as_str()),
-            Expr::val(version),
-            Expr::val(at),
-        ])
         .to_owned();
+    for change in new {
+        let tx_id = match db.get_database_backend() {
+            DbBackend::Postgres => Expr::cust(CURRENT_TRANSACTION),
+            _ => Expr::val(0_i64),
+        };
+        insert
+            .values([
+                tx_id,
+                Expr::val(change.record_type.as_str()),
+                Expr::val(change.record_id),
+                Expr::val(change.operation.as_str()),
+                Expr::val(change.version),
+                Expr::val(change.at),
+            ])
+            .map_err(|error| DbErr::Custom(error.to_string()))?;
+    }
     db.execute(&insert).await?;
     Ok(())
 }

@@ -19,6 +19,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
+use super::writes::UnitOfWork;
 use crate::domain::funding::year_shares;
 
 /// The PostgreSQL advisory lock that queues adjustments of the rollup.
@@ -304,8 +305,8 @@ async fn contributions<C: ConnectionTrait>(
 /// Moves the rollup from `before` to `after` (the contributions of the projects a write
 /// changed): each key's sum and count change by the difference, and a key left with no lines
 /// goes. Readers sum the rollup's rows, so a key held by two rows still adds up.
-pub async fn adjust_rollup<C: ConnectionTrait>(
-    db: &C,
+pub async fn adjust_rollup(
+    uow: &UnitOfWork<'_>,
     before: &[Contribution],
     after: &[Contribution],
 ) -> Result<(), DbErr> {
@@ -316,10 +317,8 @@ pub async fn adjust_rollup<C: ConnectionTrait>(
     // Each adjustment reads a key's rows and replaces them: two at once on PostgreSQL would
     // both read the old sum. Adjustments queue on one lock until their transaction ends
     // (SQLite writers queue already).
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({ROLLUP_LOCK})"))
-            .await?;
-    }
+    uow.lock(ROLLUP_LOCK).await?;
+    let db = uow.db();
     let mut deltas: Vec<Contribution> = Vec::new();
     for (sign, list) in [(-1_i64, before), (1, after)] {
         for c in list {

@@ -79,21 +79,9 @@ pub fn drafts(rows: &[TextRow], field: &str) -> Vec<TextDraft> {
         .collect()
 }
 
-/// Replaces the texts of `field` of record `id` with `texts`.
-pub async fn replace(
-    db: &impl ConnectionTrait,
-    record: RecordType,
-    id: i32,
-    field: &str,
-    texts: &[TextDraft],
-) -> Result<(), DbErr> {
-    localized_text::Entity::delete_many()
-        .filter(localized_text::Column::RecordType.eq(record.as_str()))
-        .filter(localized_text::Column::RecordId.eq(id))
-        .filter(localized_text::Column::Field.eq(field))
-        .exec(db)
-        .await?;
-    let new = texts
+/// The texts of `field` of record `id`, as rows to insert.
+fn of_field(record: RecordType, id: i32, field: &str, texts: &[TextDraft]) -> Vec<NewText> {
+    texts
         .iter()
         .map(|t| NewText {
             record,
@@ -104,8 +92,70 @@ pub async fn replace(
             text: t.text.clone(),
             is_original: t.is_original,
         })
-        .collect();
+        .collect()
+}
+
+/// The items of list field `field` of record `id`, as rows to insert.
+fn of_list(record: RecordType, id: i32, field: &str, items: &[Vec<TextDraft>]) -> Vec<NewText> {
+    (0..)
+        .zip(items)
+        .flat_map(|(position, texts)| {
+            texts.iter().map(move |t| NewText {
+                record,
+                record_id: id,
+                field: field.to_owned(),
+                position,
+                lang: t.lang.clone(),
+                text: t.text.clone(),
+                is_original: t.is_original,
+            })
+        })
+        .collect()
+}
+
+/// Adds the texts of a record just created (which has none yet), every field in one statement.
+pub async fn insert_new(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+    fields: &[(&str, &[TextDraft])],
+    lists: &[(&str, &[Vec<TextDraft>])],
+) -> Result<(), DbErr> {
+    let mut new = Vec::new();
+    for (field, texts) in fields {
+        new.extend(of_field(record, id, field, texts));
+    }
+    for (field, items) in lists {
+        new.extend(of_list(record, id, field, items));
+    }
     insert(db, new).await
+}
+
+/// Replaces the texts of `field` of record `id` with `texts`.
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+    field: &str,
+    texts: &[TextDraft],
+) -> Result<(), DbErr> {
+    delete_field(db, record, id, field).await?;
+    insert(db, of_field(record, id, field, texts)).await
+}
+
+async fn delete_field(
+    db: &impl ConnectionTrait,
+    record: RecordType,
+    id: i32,
+    field: &str,
+) -> Result<(), DbErr> {
+    localized_text::Entity::delete_many()
+        .filter(localized_text::Column::RecordType.eq(record.as_str()))
+        .filter(localized_text::Column::RecordId.eq(id))
+        .filter(localized_text::Column::Field.eq(field))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes every text of these records.
@@ -146,25 +196,6 @@ pub async fn replace_list(
     field: &str,
     items: &[Vec<TextDraft>],
 ) -> Result<(), DbErr> {
-    localized_text::Entity::delete_many()
-        .filter(localized_text::Column::RecordType.eq(record.as_str()))
-        .filter(localized_text::Column::RecordId.eq(id))
-        .filter(localized_text::Column::Field.eq(field))
-        .exec(db)
-        .await?;
-    let new = (0..)
-        .zip(items)
-        .flat_map(|(position, texts)| {
-            texts.iter().map(move |t| NewText {
-                record,
-                record_id: id,
-                field: field.to_owned(),
-                position,
-                lang: t.lang.clone(),
-                text: t.text.clone(),
-                is_original: t.is_original,
-            })
-        })
-        .collect();
-    insert(db, new).await
+    delete_field(db, record, id, field).await?;
+    insert(db, of_list(record, id, field, items)).await
 }

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use entity::audit_entry;
 use entity::enums::RecordType;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use super::changes::{self, ChangeOperation};
@@ -49,24 +49,59 @@ impl Operation {
 
 /// One transaction of writes by one author. Dropped without [`UnitOfWork::commit`], it rolls
 /// back and leaves nothing behind.
+///
+/// Its audit entries and change-feed rows are kept until it commits (or [`UnitOfWork::flush`]
+/// is called) and then inserted many to a statement: a bulk import writes a few statements per
+/// hundred records for them rather than two per record.
 pub struct UnitOfWork<'a> {
     txn: DatabaseTransaction,
     author: &'a Author,
     at: DateTime<Utc>,
-    /// The records changed so far, announced to subscribers at commit.
-    changed: Changed,
-    /// For a unit nested in another: where its changes go when it commits.
-    outer: Option<Changed>,
+    /// What this unit recorded and has not written yet.
+    pending: Shared,
+    /// For a unit nested in another: where its records go when it commits.
+    outer: Option<Shared>,
 }
 
-type Changed = std::sync::Arc<std::sync::Mutex<Vec<(RecordType, i32)>>>;
+type Shared = std::sync::Arc<std::sync::Mutex<Pending>>;
 
-fn take(changed: &Changed) -> Vec<(RecordType, i32)> {
-    std::mem::take(
-        &mut *changed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
+/// Rows per INSERT of audit entries or changes: well under either database's limit of bound
+/// parameters.
+const ROWS_PER_INSERT: usize = 500;
+/// Records kept for the commit's announcement: more than its payload can carry (subscribers
+/// read the feed, not the announcement, so a cut list only costs them nothing).
+const MAX_ANNOUNCED: usize = 1_000;
+
+/// Audit entries and changes recorded by a unit and not written yet, the records to announce
+/// at commit, and the advisory locks the transaction holds.
+#[derive(Default)]
+struct Pending {
+    audit: Vec<audit_entry::ActiveModel>,
+    changes: Vec<changes::NewChange>,
+    announced: Vec<(RecordType, i32)>,
+    /// Taken once, held to the end of the transaction (or of the savepoint that took them: a
+    /// rolled-back savepoint gives its locks back, and its unit is dropped with them).
+    locks: std::collections::HashSet<i64>,
+}
+
+impl Pending {
+    fn append(&mut self, other: Pending) {
+        self.audit.extend(other.audit);
+        self.changes.extend(other.changes);
+        self.announce(other.announced);
+        self.locks.extend(other.locks);
+    }
+
+    fn announce(&mut self, records: impl IntoIterator<Item = (RecordType, i32)>) {
+        let room = MAX_ANNOUNCED.saturating_sub(self.announced.len());
+        self.announced.extend(records.into_iter().take(room));
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Pending> {
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl<'a> UnitOfWork<'a> {
@@ -78,20 +113,24 @@ impl<'a> UnitOfWork<'a> {
             txn,
             author,
             at: Utc::now(),
-            changed: Changed::default(),
+            pending: Shared::default(),
             outer: None,
         })
     }
 
-    /// A unit inside this one (a savepoint): its writes join this unit's when it commits, and
-    /// are undone alone when it is dropped.
+    /// A unit inside this one (a savepoint): what it writes and records joins this unit when
+    /// it commits, and is undone alone when it is dropped.
     pub async fn nested(&self) -> Result<UnitOfWork<'a>, DbErr> {
+        let pending = Pending {
+            locks: lock(&self.pending).locks.clone(),
+            ..Pending::default()
+        };
         Ok(UnitOfWork {
             txn: self.txn.begin().await?,
             author: self.author,
             at: self.at,
-            changed: Changed::default(),
-            outer: Some(self.changed.clone()),
+            pending: std::sync::Arc::new(std::sync::Mutex::new(pending)),
+            outer: Some(self.pending.clone()),
         })
     }
 
@@ -112,19 +151,33 @@ impl<'a> UnitOfWork<'a> {
     /// Serializes writers of one kind of tree (programmes, places, outcomes) on PostgreSQL, so
     /// two concurrent moves cannot make a cycle each check alone would miss.
     pub async fn lock_tree(&self, record: RecordType) -> Result<(), DbErr> {
-        lock_tree(&self.txn, record).await
+        self.lock(tree_lock(record)).await
     }
 
-    /// Records one change: its audit entry and its row in the change feed.
-    pub async fn audit(
+    /// Takes PostgreSQL advisory lock `key` until the transaction ends, once however often it
+    /// is asked for (SQLite writers take turns already).
+    pub async fn lock(&self, key: i64) -> Result<(), DbErr> {
+        if self.backend() != DbBackend::Postgres || lock(&self.pending).locks.contains(&key) {
+            return Ok(());
+        }
+        self.txn
+            .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+            .await?;
+        lock(&self.pending).locks.insert(key);
+        Ok(())
+    }
+
+    /// Records one change: its audit entry and its row in the change feed, written when the
+    /// unit commits or flushes, in the order they were recorded.
+    pub fn audit(
         &self,
         operation: Operation,
         record: RecordType,
         record_id: i32,
         version: i32,
         changes: &[FieldChange],
-    ) -> Result<(), DbErr> {
-        audit_entry::ActiveModel {
+    ) {
+        let entry = audit_entry::ActiveModel {
             at: Set(self.at),
             actor: Set(self.author.actor.clone()),
             role: Set(self.author.role.clone()),
@@ -136,38 +189,65 @@ impl<'a> UnitOfWork<'a> {
             request_id: Set(self.author.request_id.clone()),
             idempotency_key: Set(self.author.idempotency_key.clone()),
             ..Default::default()
-        }
-        .insert(&self.txn)
-        .await?;
+        };
         let operation = match operation {
             Operation::Create => ChangeOperation::Created,
             Operation::Update => ChangeOperation::Updated,
             Operation::Delete => ChangeOperation::Deleted,
         };
-        changes::record(&self.txn, operation, record, record_id, version, self.at).await?;
-        self.changed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((record, record_id));
+        let mut pending = lock(&self.pending);
+        pending.audit.push(entry);
+        pending.changes.push(changes::NewChange {
+            operation,
+            record_type: record,
+            record_id,
+            version,
+            at: self.at,
+        });
+        pending.announce([(record, record_id)]);
+    }
+
+    /// Writes the audit entries and changes recorded so far (of this unit and the units that
+    /// committed into it).
+    pub async fn flush(&self) -> Result<(), DbErr> {
+        let (audit, new_changes) = {
+            let mut pending = lock(&self.pending);
+            (
+                std::mem::take(&mut pending.audit),
+                std::mem::take(&mut pending.changes),
+            )
+        };
+        for chunk in audit.chunks(ROWS_PER_INSERT) {
+            audit_entry::Entity::insert_many(chunk.to_vec())
+                .exec(&self.txn)
+                .await?;
+        }
+        for chunk in new_changes.chunks(ROWS_PER_INSERT) {
+            changes::record(&self.txn, chunk).await?;
+        }
         Ok(())
     }
 
-    /// Commits, and tells subscribers what changed (a nested unit leaves that to its outer
-    /// one).
+    /// Audit entries and changes recorded and not written yet.
+    pub fn unwritten(&self) -> usize {
+        lock(&self.pending).audit.len()
+    }
+
+    /// Commits, and tells subscribers what changed. A nested unit hands what it recorded to
+    /// its outer one, which writes and announces it.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let changed = take(&self.changed);
-        if let Some(outer) = self.outer {
+        if let Some(outer) = &self.outer {
             self.txn.commit().await?;
-            outer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .extend(changed);
+            let mine = std::mem::take(&mut *lock(&self.pending));
+            lock(outer).append(mine);
             return Ok(());
         }
-        notifications::announce(&self.txn, &changed).await?;
+        self.flush().await?;
+        let announced = std::mem::take(&mut lock(&self.pending).announced);
+        notifications::announce(&self.txn, &announced).await?;
         let backend = self.txn.get_database_backend();
         self.txn.commit().await?;
-        notifications::committed(backend, &changed);
+        notifications::committed(backend, &announced);
         Ok(())
     }
 }
@@ -188,15 +268,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// already.
 pub async fn lock_tree(db: &impl ConnectionTrait, record: RecordType) -> Result<(), DbErr> {
     if db.get_database_backend() == DbBackend::Postgres {
-        let key = 7_001
-            + RecordType::ALL
-                .iter()
-                .position(|r| *r == record)
-                .unwrap_or(0);
+        let key = tree_lock(record);
         db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
             .await?;
     }
     Ok(())
+}
+
+/// The advisory lock of one kind of tree.
+fn tree_lock(record: RecordType) -> i64 {
+    7_001
+        + RecordType::ALL
+            .iter()
+            .position(|r| *r == record)
+            .map_or(0, |n| n as i64)
 }
 
 /// A table of records with an id, a version and a time of last change.
@@ -204,6 +289,8 @@ pub trait Versioned: EntityTrait<Model: Send + Sync> {
     fn id_column() -> Self::Column;
     fn version_column() -> Self::Column;
     fn updated_at_column() -> Self::Column;
+    /// The id of a row.
+    fn id_of(row: &Self::Model) -> i32;
 }
 
 macro_rules! versioned {
@@ -217,6 +304,9 @@ macro_rules! versioned {
             }
             fn updated_at_column() -> Self::Column {
                 entity::$module::Column::UpdatedAt
+            }
+            fn id_of(row: &Self::Model) -> i32 {
+                row.id
             }
         }
     )+};
@@ -243,6 +333,18 @@ pub async fn find_for_update<E: Versioned>(
     id: i32,
 ) -> Result<Option<E::Model>, DbErr> {
     let mut select = E::find().filter(E::id_column().eq(id));
+    if uow.backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one(uow.db()).await
+}
+
+/// The record with `key` (for the types that have one), locked like [`find_for_update`].
+pub async fn find_by_key_for_update<E: Versioned>(
+    uow: &UnitOfWork<'_>,
+    key: &str,
+) -> Result<Option<E::Model>, DbErr> {
+    let mut select = E::find().filter(Expr::col(Alias::new("key")).eq(key));
     if uow.backend() == DbBackend::Postgres {
         select = select.lock_exclusive();
     }

@@ -371,16 +371,16 @@ async fn a_change_committing_late_is_not_skipped_by_a_reader_in_between() {
         }
         let (_, cursor) = read_to_end(&app, None, json!(null)).await;
         let slow = app.db.begin().await.expect("a transaction");
-        api::store::changes::record(
-            &slow,
-            api::store::changes::ChangeOperation::Updated,
-            entity::enums::RecordType::Funder,
-            1,
-            99,
-            chrono::Utc::now(),
-        )
-        .await
-        .expect("recorded");
+        let late = api::store::changes::NewChange {
+            operation: api::store::changes::ChangeOperation::Updated,
+            record_type: entity::enums::RecordType::Funder,
+            record_id: 1,
+            version: 99,
+            at: chrono::Utc::now(),
+        };
+        api::store::changes::record(&slow, &[late])
+            .await
+            .expect("recorded");
         let project = project_id(&app).await;
         mutate_as(
             &app,

@@ -298,3 +298,64 @@ async fn importing_needs_a_writer_and_editors_stay_within_their_organisations() 
         assert_eq!(report["errors"][0]["line"], 1);
     }
 }
+
+/// Lines are applied in chunks, each in one savepoint; a refused line undoes its chunk, which
+/// is applied again a line at a time. What must hold is what a line-at-a-time import gives.
+#[tokio::test]
+async fn a_refused_line_is_undone_alone_and_lines_that_refer_to_it_are_refused_with_the_path() {
+    use api::domain::global_id::encode;
+    use entity::enums::RecordType;
+    for backend in backends() {
+        let app = app_on(backend, true).await;
+        let funder = |n: i32, key: &str| {
+            json!({ "type": "Funder", "id": encode(RecordType::Funder, n), "key": key, "version": 1,
+                "sources": [], "fields": { "key": key, "name": [text("en", key, true)] } })
+        };
+        // The programme is refused (no name); its child refers to it; the funders are good.
+        let refused = json!({ "type": "Programme", "id": encode(RecordType::Programme, 700),
+            "key": "refused-programme", "version": 1, "sources": [],
+            "fields": { "key": "refused-programme", "funder": encode(RecordType::Funder, 501), "name": [] } });
+        let child = json!({ "type": "Programme", "id": encode(RecordType::Programme, 701),
+            "key": "child-programme", "version": 1, "sources": [],
+            "fields": { "key": "child-programme", "funder": encode(RecordType::Funder, 501),
+                        "parent": encode(RecordType::Programme, 700),
+                        "name": [text("en", "Child", true)] } });
+        let file = format!(
+            "{}\n{refused}\n{child}\n{}\n",
+            funder(501, "chunk-funder-a"),
+            funder(502, "chunk-funder-b")
+        );
+        let before = change_count(&app).await;
+        let (status, report) = import(&app, Some(ADMIN_KEY), "?partial=true", file).await;
+        assert_eq!(status, 200, "[{backend}] {report:#}");
+        assert_eq!(
+            (report["created"].clone(), report["rejected"].clone()),
+            (json!(2), json!(2)),
+            "[{backend}] {report:#}"
+        );
+        let errors = report["errors"].as_array().expect("errors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["line"] == 2 && e["code"] == "REQUIRED"),
+            "[{backend}] {report:#}"
+        );
+        assert!(
+            errors.iter().any(|e| e["line"] == 3
+                && e["code"] == "NOT_FOUND"
+                && e["field"] == json!(["fields", "parent"])),
+            "[{backend}] the child names the field that refers to the refused line: {report:#}"
+        );
+        // The kept lines have their changes, and the undone ones left none behind.
+        assert_eq!(change_count(&app).await, before + 2, "[{backend}]");
+        let listed = app
+            .data("{ funders(first: 100) { nodes { id key } } programmes(first: 100) { nodes { id key } } }", json!({}))
+            .await;
+        assert!(!id_where(&listed["funders"], "key", "chunk-funder-a").is_empty());
+        assert!(!id_where(&listed["funders"], "key", "chunk-funder-b").is_empty());
+        assert!(
+            !listed["programmes"].to_string().contains("child-programme"),
+            "[{backend}] {listed}"
+        );
+    }
+}

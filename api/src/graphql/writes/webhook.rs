@@ -11,8 +11,8 @@ use crate::domain::global_id;
 use crate::domain::validation::{Code, FieldPath, Violation};
 use crate::error::ApiError;
 use crate::graphql::changes::{ChangeOperation, RecordType};
-use crate::graphql::connection::PageInfo;
-use crate::graphql::context::{db, limits, principal};
+use crate::graphql::connection::{PageInfo, first_of};
+use crate::graphql::context::{db, principal};
 use crate::graphql::ids;
 use crate::graphql::scalars::DateTime;
 use crate::service::webhooks::{self, WebhookError};
@@ -236,18 +236,7 @@ impl WebhookQuery {
         #[graphql(desc = "Only deliveries in this state.")] status: Option<WebhookDeliveryStatus>,
     ) -> Result<WebhookDeliveryConnection> {
         admin_only(ctx)?;
-        let limits = limits(ctx)?;
-        let first = match first {
-            None => u64::from(limits.default_size),
-            Some(n) if n >= 0 && n as u32 <= limits.max_size => n as u64,
-            Some(n) => {
-                return Err(ApiError::bad_input(format!(
-                    "`first` is {n}; it must be between 0 and {}",
-                    limits.max_size
-                ))
-                .into());
-            }
-        };
+        let first = first_of(ctx, first)?;
         let id = webhook_id(&webhook)?;
         let before = after
             .as_deref()
