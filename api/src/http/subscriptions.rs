@@ -40,6 +40,11 @@ const CLOSE_FORBIDDEN: u16 = 4403;
 const CLOSE_TRY_AGAIN: u16 = 1013;
 /// What async-graphql closes with when `connection_init` fails, whatever the reason.
 const CLOSE_INIT_FAILED: u16 = 1002;
+/// The close code of a connection that sent no `connection_init` in time.
+const CLOSE_INIT_TIMEOUT: u16 = 4408;
+/// How long a new connection has to send `connection_init` (the graphql-ws client's default
+/// wait), so a socket that never introduces itself does not hold a connection open.
+const CONNECTION_INIT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// True when `headers` ask to upgrade the connection to a WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -95,6 +100,7 @@ async fn serve(state: AppState, socket: WebSocket, forwarded: HeaderMap, peer: O
     };
     let on_init = {
         let close_code = close_code.clone();
+        let caller = caller.clone();
         move |payload: serde_json::Value| async move {
             let refusal = |code: u16, reason: String| {
                 close_code.store(code, Ordering::Relaxed);
@@ -142,9 +148,24 @@ async fn serve(state: AppState, socket: WebSocket, forwarded: HeaderMap, peer: O
                     }))
                 }
             });
-    while let Some(message) = output.next().await {
-        if sink.send(message).await.is_err() {
-            break;
+    let init_deadline = tokio::time::sleep(CONNECTION_INIT_WAIT);
+    tokio::pin!(init_deadline);
+    loop {
+        tokio::select! {
+            message = output.next() => {
+                let Some(message) = message else { break };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            () = &mut init_deadline, if caller.get().is_none() => {
+                let timeout = Message::Close(Some(CloseFrame {
+                    code: CLOSE_INIT_TIMEOUT,
+                    reason: "Connection initialisation timeout".into(),
+                }));
+                let _ = sink.send(timeout).await;
+                break;
+            }
         }
     }
 }

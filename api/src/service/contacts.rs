@@ -10,7 +10,7 @@ use super::{Change, Record, global_id};
 use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, Violations};
 use crate::store::organisations::{self, NewContact};
-use crate::store::writes::{UnitOfWork, exists};
+use crate::store::writes::UnitOfWork;
 
 /// A contact as a write gives it.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ impl Record for Contacts {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &ContactDraft,
         _id: Option<i32>,
         at: &FieldPath,
@@ -123,12 +123,12 @@ impl Record for Contacts {
             );
         }
         if let Some(project_id) = d.project
-            && !exists::<project::Entity>(db, project_id).await?
+            && !uow.exists::<project::Entity>(project_id).await?
         {
             v.add(&at.at("project"), Code::NotFound, "no Project has this ID");
         }
         if let Some(organisation_id) = d.organisation
-            && !exists::<organisation::Entity>(db, organisation_id).await?
+            && !uow.exists::<organisation::Entity>(organisation_id).await?
         {
             v.add(
                 &at.at("organisation"),

@@ -15,7 +15,7 @@ use crate::domain::validation::{
 };
 use crate::store::events::{self, NewEvent};
 use crate::store::texts;
-use crate::store::writes::{UnitOfWork, count_with, exists};
+use crate::store::writes::{UnitOfWork, count_with};
 
 /// An event as a write gives it.
 #[derive(Debug, Clone)]
@@ -139,12 +139,13 @@ impl Record for Events {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &EventDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.localized(&at.at("title"), &d.title, MAX_TITLE, true);
         v.localized(&at.at("description"), &d.description, MAX_LONG_TEXT, false);
         v.optional_text(
@@ -216,12 +217,12 @@ impl Record for Events {
         if let Some(position) = d.position {
             v.quantity(&at.at("position"), position, false);
         }
-        let project_found = exists::<project::Entity>(db, d.project).await?;
+        let project_found = uow.exists::<project::Entity>(d.project).await?;
         if !project_found {
             v.add(&at.at("project"), Code::NotFound, "no Project has this ID");
         }
         if let Some(place_id) = d.place
-            && !exists::<place::Entity>(db, place_id).await?
+            && !uow.exists::<place::Entity>(place_id).await?
         {
             v.add(&at.at("place"), Code::NotFound, "no Place has this ID");
         }

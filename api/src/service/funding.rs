@@ -15,7 +15,7 @@ use crate::domain::validation::{
     Code, FieldPath, MAX_LONG_TEXT, MAX_SHORT_TEXT, TextDraft, Violations,
 };
 use crate::store::funding::{self, NewFunder, NewFundingLine, NewProgramme};
-use crate::store::writes::{UnitOfWork, count_with, exists};
+use crate::store::writes::{UnitOfWork, count_with};
 use crate::store::{derived, texts};
 
 /// "3 funding line(s)" when there are any.
@@ -97,12 +97,13 @@ impl Record for Funders {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &FunderDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.key(&at.at("key"), &d.key);
         if let Some(country) = &d.country {
             v.country(&at.at("country"), country);
@@ -112,7 +113,7 @@ impl Record for Funders {
         }
         v.localized(&at.at("name"), &d.name, MAX_SHORT_TEXT, true);
         if let Some(organisation_id) = d.organisation
-            && !exists::<organisation::Entity>(db, organisation_id).await?
+            && !uow.exists::<organisation::Entity>(organisation_id).await?
         {
             v.add(
                 &at.at("organisation"),
@@ -267,16 +268,17 @@ impl Record for Programmes {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &ProgrammeDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.key(&at.at("key"), &d.key);
         v.optional_text(&at.at("code"), d.code.as_deref(), MAX_SHORT_TEXT);
         v.localized(&at.at("name"), &d.name, MAX_SHORT_TEXT, true);
-        if !exists::<funder::Entity>(db, d.funder).await? {
+        if !uow.exists::<funder::Entity>(d.funder).await? {
             v.add(&at.at("funder"), Code::NotFound, "no Funder has this ID");
         }
         if let Some(parent) = d.parent {
@@ -511,22 +513,23 @@ impl Record for FundingLines {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &FundingLineDraft,
         _id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.money(&at.at("amount"), d.amount.amount, &d.amount.currency);
         v.localized(&at.at("description"), &d.description, MAX_LONG_TEXT, false);
         if let Some(position) = d.position {
             v.quantity(&at.at("position"), position, false);
         }
-        if !exists::<project::Entity>(db, d.project).await? {
+        if !uow.exists::<project::Entity>(d.project).await? {
             v.add(&at.at("project"), Code::NotFound, "no Project has this ID");
         }
         if let Some(funder_id) = d.funder
-            && !exists::<funder::Entity>(db, funder_id).await?
+            && !uow.exists::<funder::Entity>(funder_id).await?
         {
             v.add(&at.at("funder"), Code::NotFound, "no Funder has this ID");
         }

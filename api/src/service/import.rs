@@ -8,11 +8,11 @@
 //! A record created by the import gets the next ID of its table; when that differs from the
 //! ID in the file, later lines' references to it (relations and sources) are translated.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use entity::enums::RecordType;
 use futures_util::{Stream, StreamExt};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -409,9 +409,10 @@ async fn apply_chunk(
     }
     let mark = ids.mark();
     let nested = uow.nested().await?;
+    let mut absent = Absent::of(&nested, ids, chunk).await?;
     let mut outcomes = Vec::with_capacity(chunk.len());
     for (_, line) in chunk {
-        match apply(&nested, writer, reader, ids, line).await {
+        match apply(&nested, writer, reader, ids, &mut absent, line).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(WriteError::Failed(error)) if !is_refusal(&error) => return Err(error),
             Err(_) => {
@@ -441,7 +442,7 @@ async fn apply_lines(
 ) -> Result<(), ApiError> {
     for (number, line) in chunk {
         let nested = uow.nested().await?;
-        match apply(&nested, writer, reader, ids, line).await {
+        match apply(&nested, writer, reader, ids, &mut Absent::default(), line).await {
             Ok(outcome) => {
                 nested.commit().await?;
                 report.count(&outcome);
@@ -488,6 +489,107 @@ fn is_refusal(error: &ApiError) -> bool {
     matches!(error, ApiError::Forbidden(_))
 }
 
+/// The records a chunk's lines name that are not stored, found with one query per type, so a
+/// line that creates one does not look it up first. Each is taken when used (a second line of
+/// the same record looks it up), and an ID the chunk gives a new record is no longer absent.
+#[derive(Default)]
+struct Absent {
+    ids: HashSet<(RecordType, i32)>,
+    keys: HashSet<(RecordType, String)>,
+}
+
+impl Absent {
+    async fn of(uow: &UnitOfWork<'_>, ids: &IdMap, chunk: &[(u64, Line)]) -> Result<Self, DbErr> {
+        let mut by_id: BTreeMap<RecordType, Vec<i32>> = BTreeMap::new();
+        let mut by_key: BTreeMap<RecordType, Vec<String>> = BTreeMap::new();
+        for (_, line) in chunk {
+            let Line::Record {
+                record,
+                file_id,
+                key,
+                ..
+            } = line
+            else {
+                continue;
+            };
+            match (key, ids.local(*record, *file_id)) {
+                (Some(key), _) => by_key.entry(*record).or_default().push(key.clone()),
+                (None, Some(local)) => by_id.entry(*record).or_default().push(local),
+                (None, None) => {}
+            }
+        }
+        let mut absent = Self::default();
+        for (record, wanted) in by_id {
+            let present = present_ids(uow.db(), record, &wanted).await?;
+            absent.ids.extend(
+                wanted
+                    .into_iter()
+                    .filter(|id| !present.contains(id))
+                    .map(|id| (record, id)),
+            );
+        }
+        for (record, wanted) in by_key {
+            let present = present_keys(uow.db(), record, &wanted).await?;
+            absent.keys.extend(
+                wanted
+                    .into_iter()
+                    .filter(|key| !present.contains(key))
+                    .map(|key| (record, key)),
+            );
+        }
+        Ok(absent)
+    }
+
+    /// Whether the record a line names is known not to be stored (and forgets it).
+    fn take(&mut self, record: RecordType, key: Option<&str>, id: Option<i32>) -> bool {
+        match (key, id) {
+            (Some(key), _) => self.keys.remove(&(record, key.to_owned())),
+            (None, Some(id)) => self.ids.remove(&(record, id)),
+            (None, None) => false,
+        }
+    }
+}
+
+/// Which of `ids` are stored records of type `record`.
+async fn present_ids(
+    db: &impl sea_orm::ConnectionTrait,
+    record: RecordType,
+    ids: &[i32],
+) -> Result<HashSet<i32>, DbErr> {
+    use crate::store::writes::present_ids as of;
+    match record {
+        RecordType::SourceDocument => of::<entity::source_document::Entity>(db, ids).await,
+        RecordType::Place => of::<entity::place::Entity>(db, ids).await,
+        RecordType::Organisation => of::<entity::organisation::Entity>(db, ids).await,
+        RecordType::Funder => of::<entity::funder::Entity>(db, ids).await,
+        RecordType::Programme => of::<entity::programme::Entity>(db, ids).await,
+        RecordType::Project => of::<entity::project::Entity>(db, ids).await,
+        RecordType::Participation => of::<entity::participation::Entity>(db, ids).await,
+        RecordType::FundingLine => of::<entity::funding_line::Entity>(db, ids).await,
+        RecordType::Outcome => of::<entity::outcome::Entity>(db, ids).await,
+        RecordType::Event => of::<entity::event::Entity>(db, ids).await,
+        RecordType::Contact => of::<entity::contact::Entity>(db, ids).await,
+    }
+}
+
+/// Which of `keys` are keys of stored records of type `record` (none for types without keys).
+async fn present_keys(
+    db: &impl sea_orm::ConnectionTrait,
+    record: RecordType,
+    keys: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    use crate::store::writes::present_keys as of;
+    match record {
+        RecordType::SourceDocument => of::<entity::source_document::Entity>(db, keys).await,
+        RecordType::Place => of::<entity::place::Entity>(db, keys).await,
+        RecordType::Organisation => of::<entity::organisation::Entity>(db, keys).await,
+        RecordType::Funder => of::<entity::funder::Entity>(db, keys).await,
+        RecordType::Programme => of::<entity::programme::Entity>(db, keys).await,
+        RecordType::Project => of::<entity::project::Entity>(db, keys).await,
+        _ => Ok(HashSet::new()),
+    }
+}
+
 fn reject(report: &mut Report, line: u64, (field, code, message): (Vec<String>, String, String)) {
     if report.errors.last().is_none_or(|last| last.line != line) {
         report.rejected += 1;
@@ -518,6 +620,7 @@ async fn apply(
     writer: &Writer,
     reader: &dyn DraftReader,
     ids: &mut IdMap,
+    absent: &mut Absent,
     line: &Line,
 ) -> Result<Outcome, WriteError> {
     let (record, file_id, key, fields, source_ids) = match line {
@@ -569,9 +672,11 @@ async fn apply(
     let draft = reader
         .read(record, fields)
         .map_err(|message| violation(&[], Code::Invalid, message))?;
+    let local = ids.local(record, file_id);
     let target = Target {
-        id: ids.local(record, file_id),
+        id: local,
         key: key.as_deref(),
+        absent: absent.take(record, key.as_deref(), local),
         cited,
     };
     let outcome = match draft {
@@ -587,6 +692,9 @@ async fn apply(
         AnyDraft::Event(d) => upsert::<Events>(uow, writer, d, target).await,
         AnyDraft::Contact(d) => upsert::<Contacts>(uow, writer, d, target).await,
     }?;
+    if let Outcome::Created(local) = outcome {
+        absent.ids.remove(&(record, local));
+    }
     if let Outcome::Created(local) | Outcome::Updated(local) | Outcome::Unchanged(local) = outcome {
         ids.note(record, file_id, local);
     }
@@ -598,6 +706,8 @@ struct Target<'a> {
     /// The record's ID here; `None` when an earlier line of it was refused (so it is new).
     id: Option<i32>,
     key: Option<&'a str>,
+    /// Known not to be stored: no need to look.
+    absent: bool,
     cited: BTreeSet<i32>,
 }
 
@@ -609,6 +719,7 @@ async fn upsert<R: Record>(
 ) -> Result<Outcome, WriteError> {
     let at = FieldPath::input();
     let existing = match (target.key, target.id) {
+        _ if target.absent => None,
         (Some(key), _) => find_by_key_for_update::<R::Entity>(uow, key).await?,
         (None, Some(id)) => find_for_update::<R::Entity>(uow, id).await?,
         (None, None) => None,

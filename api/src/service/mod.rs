@@ -239,7 +239,7 @@ pub trait Record: Sized + Send + Sync {
     /// Every rule the draft must keep, the ones that read the database included. `id` is the
     /// record's own when it is an update. Violations are reported under `at`.
     fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         draft: &Self::Draft,
         id: Option<i32>,
         at: &FieldPath,
@@ -314,7 +314,7 @@ pub(crate) async fn create_in<R: Record>(
     at: &FieldPath,
 ) -> WriteResult<i32> {
     let mut violations = Violations::default();
-    R::validate(uow.db(), draft, None, at, &mut violations).await?;
+    R::validate(uow, draft, None, at, &mut violations).await?;
     violations.finish()?;
     ensure_permitted(uow.db(), &writer.scope, R::owner(draft, None)).await?;
     let id = R::insert(uow, draft).await?;
@@ -404,12 +404,12 @@ pub(crate) async fn rewrite_in<R: Record>(
     at: &FieldPath,
     mut violations: Violations,
 ) -> WriteResult<bool> {
-    R::validate(uow.db(), after, Some(id), at, &mut violations).await?;
+    R::validate(uow, after, Some(id), at, &mut violations).await?;
     if let Err(found) = violations.finish() {
         // What the stored record breaks already (a seed place named in two original
         // languages, say) is not the update's doing and does not stop it.
         let mut stored = Violations::default();
-        R::validate(uow.db(), before, Some(id), at, &mut stored).await?;
+        R::validate(uow, before, Some(id), at, &mut stored).await?;
         let stored = stored.finish().err().unwrap_or_default();
         let new: Vec<Violation> = found.into_iter().filter(|v| !stored.contains(v)).collect();
         if !new.is_empty() {
@@ -474,6 +474,8 @@ pub(crate) async fn delete_in<R: Record>(
             ),
         )]));
     }
+    // What it owns goes with it: whatever the unit found to exist may be gone now.
+    uow.forget_known();
     R::remove_owned(uow, id, &draft).await?;
     crate::store::texts::delete_of(uow.db(), R::TYPE, &[id]).await?;
     crate::store::sources::uncite_all(uow.db(), R::TYPE, &[id]).await?;

@@ -11,7 +11,7 @@ use crate::domain::validation::{
     Code, FieldPath, MAX_LIST_ITEMS, MAX_SHORT_TEXT, TextDraft, Violations,
 };
 use crate::store::organisations::{self, NewOrganisation};
-use crate::store::writes::{Operation, UnitOfWork, count_with, exists, ids_with};
+use crate::store::writes::{Operation, UnitOfWork, count_with, ids_with};
 use crate::store::{sources, texts};
 
 /// An organisation as a write gives it.
@@ -118,12 +118,13 @@ impl Record for Organisations {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         draft: &OrganisationDraft,
         id: Option<i32>,
         at: &FieldPath,
         violations: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         violations.key(&at.at("key"), &draft.key);
         violations.country(&at.at("country"), &draft.country);
         violations.optional_text(
@@ -147,7 +148,7 @@ impl Record for Organisations {
             );
         }
         if let Some(place_id) = draft.place
-            && !exists::<place::Entity>(db, place_id).await?
+            && !uow.exists::<place::Entity>(place_id).await?
         {
             violations.add(&at.at("place"), Code::NotFound, "no Place has this ID");
         }

@@ -10,7 +10,7 @@ use super::{Change, Record, global_id};
 use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, Violations};
 use crate::store::organisations::{self, NewParticipation};
-use crate::store::writes::{UnitOfWork, exists};
+use crate::store::writes::UnitOfWork;
 
 /// A participation as a write gives it.
 #[derive(Debug, Clone)]
@@ -86,20 +86,21 @@ impl Record for Participations {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &ParticipationDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         if let Some(position) = d.position {
             v.quantity(&at.at("position"), position, false);
         }
-        let project_found = exists::<project::Entity>(db, d.project).await?;
+        let project_found = uow.exists::<project::Entity>(d.project).await?;
         if !project_found {
             v.add(&at.at("project"), Code::NotFound, "no Project has this ID");
         }
-        if !exists::<organisation::Entity>(db, d.organisation).await? {
+        if !uow.exists::<organisation::Entity>(d.organisation).await? {
             v.add(
                 &at.at("organisation"),
                 Code::NotFound,

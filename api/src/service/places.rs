@@ -86,12 +86,13 @@ impl Record for Places {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &PlaceDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.key(&at.at("key"), &d.key);
         v.country(&at.at("country"), &d.country);
         v.optional_text(&at.at("code"), d.code.as_deref(), MAX_SHORT_TEXT);

@@ -16,7 +16,7 @@ use crate::domain::validation::{
     Violations,
 };
 use crate::store::projects::{self, NewProject};
-use crate::store::writes::{Operation, UnitOfWork, count_with, exists, ids_with};
+use crate::store::writes::{Operation, UnitOfWork, count_with, ids_with};
 use crate::store::{derived, sources, texts};
 
 /// An amount with its currency, as a write gives it.
@@ -245,12 +245,13 @@ impl Record for Projects {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &ProjectDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.key(&at.at("key"), &d.key);
         v.optional_text(&at.at("acronym"), d.acronym.as_deref(), MAX_SHORT_TEXT);
         v.localized(&at.at("title"), &d.title, MAX_TITLE, true);
@@ -319,12 +320,12 @@ impl Record for Projects {
             let field = at.at("places").item(index);
             if d.places[..index].contains(place_id) {
                 v.add(&field, Code::Duplicate, "the place is listed twice");
-            } else if !exists::<place::Entity>(db, *place_id).await? {
+            } else if !uow.exists::<place::Entity>(*place_id).await? {
                 v.add(&field, Code::NotFound, "no Place has this ID");
             }
         }
         if let Some(programme_id) = d.programme
-            && !exists::<programme::Entity>(db, programme_id).await?
+            && !uow.exists::<programme::Entity>(programme_id).await?
         {
             v.add(
                 &at.at("programme"),

@@ -83,12 +83,13 @@ impl Record for SourceDocuments {
     }
 
     async fn validate(
-        db: &DatabaseTransaction,
+        uow: &UnitOfWork<'_>,
         d: &SourceDocumentDraft,
         id: Option<i32>,
         at: &FieldPath,
         v: &mut Violations,
     ) -> Result<(), DbErr> {
+        let db = uow.db();
         v.text(&at.at("fileName"), &d.file_name, MAX_SHORT_TEXT);
         v.text(&at.at("title"), &d.title, MAX_TITLE);
         v.language(&at.at("language"), &d.language);

@@ -59,8 +59,9 @@ pub struct UnitOfWork<'a> {
     at: DateTime<Utc>,
     /// What this unit recorded and has not written yet.
     pending: Shared,
-    /// For a unit nested in another: where its records go when it commits.
-    outer: Option<Shared>,
+    /// For a unit nested in others: theirs, innermost last (where this one's go when it
+    /// commits).
+    outers: Vec<Shared>,
 }
 
 type Shared = std::sync::Arc<std::sync::Mutex<Pending>>;
@@ -69,8 +70,10 @@ type Shared = std::sync::Arc<std::sync::Mutex<Pending>>;
 /// parameters.
 const ROWS_PER_INSERT: usize = 500;
 /// Records kept for the commit's announcement: more than its payload can carry (subscribers
-/// read the feed, not the announcement, so a cut list only costs them nothing).
+/// read the feed, not the announcement, so a cut list costs them nothing).
 const MAX_ANNOUNCED: usize = 1_000;
+/// Records a unit remembers it found; past this it starts again, so memory stays bounded.
+const MAX_KNOWN: usize = 200_000;
 
 /// Audit entries and changes recorded by a unit and not written yet, the records to announce
 /// at commit, and the advisory locks the transaction holds.
@@ -79,9 +82,11 @@ struct Pending {
     audit: Vec<audit_entry::ActiveModel>,
     changes: Vec<changes::NewChange>,
     announced: Vec<(RecordType, i32)>,
-    /// Taken once, held to the end of the transaction (or of the savepoint that took them: a
-    /// rolled-back savepoint gives its locks back, and its unit is dropped with them).
+    /// Advisory locks taken, held to the end of the transaction (or of the savepoint that
+    /// took them: a rolled-back savepoint gives its locks back, and its unit goes with them).
     locks: std::collections::HashSet<i64>,
+    /// Records found to exist, so a check that one exists is not asked twice.
+    known: std::collections::HashSet<(RecordType, i32)>,
 }
 
 impl Pending {
@@ -90,6 +95,10 @@ impl Pending {
         self.changes.extend(other.changes);
         self.announce(other.announced);
         self.locks.extend(other.locks);
+        if self.known.len() + other.known.len() > MAX_KNOWN {
+            self.known.clear();
+        }
+        self.known.extend(other.known);
     }
 
     fn announce(&mut self, records: impl IntoIterator<Item = (RecordType, i32)>) {
@@ -114,23 +123,21 @@ impl<'a> UnitOfWork<'a> {
             author,
             at: Utc::now(),
             pending: Shared::default(),
-            outer: None,
+            outers: Vec::new(),
         })
     }
 
     /// A unit inside this one (a savepoint): what it writes and records joins this unit when
     /// it commits, and is undone alone when it is dropped.
     pub async fn nested(&self) -> Result<UnitOfWork<'a>, DbErr> {
-        let pending = Pending {
-            locks: lock(&self.pending).locks.clone(),
-            ..Pending::default()
-        };
+        let mut outers = self.outers.clone();
+        outers.push(self.pending.clone());
         Ok(UnitOfWork {
             txn: self.txn.begin().await?,
             author: self.author,
             at: self.at,
-            pending: std::sync::Arc::new(std::sync::Mutex::new(pending)),
-            outer: Some(self.pending.clone()),
+            pending: Shared::default(),
+            outers,
         })
     }
 
@@ -157,7 +164,7 @@ impl<'a> UnitOfWork<'a> {
     /// Takes PostgreSQL advisory lock `key` until the transaction ends, once however often it
     /// is asked for (SQLite writers take turns already).
     pub async fn lock(&self, key: i64) -> Result<(), DbErr> {
-        if self.backend() != DbBackend::Postgres || lock(&self.pending).locks.contains(&key) {
+        if self.backend() != DbBackend::Postgres || self.any_layer(|p| p.locks.contains(&key)) {
             return Ok(());
         }
         self.txn
@@ -207,6 +214,37 @@ impl<'a> UnitOfWork<'a> {
         pending.announce([(record, record_id)]);
     }
 
+    /// Whether `check` holds for this unit or one it is nested in.
+    fn any_layer(&self, check: impl Fn(&Pending) -> bool) -> bool {
+        check(&lock(&self.pending)) || self.outers.iter().any(|outer| check(&lock(outer)))
+    }
+
+    /// Whether record `id` of `E` exists. One found by this unit is not looked up again, until
+    /// the unit deletes something (a delete can take other records with it).
+    pub async fn exists<E: Versioned>(&self, id: i32) -> Result<bool, DbErr> {
+        let record = (E::TYPE, id);
+        if self.any_layer(|p| p.known.contains(&record)) {
+            return Ok(true);
+        }
+        let found = exists::<E>(&self.txn, id).await?;
+        if found {
+            let mut pending = lock(&self.pending);
+            if pending.known.len() >= MAX_KNOWN {
+                pending.known.clear();
+            }
+            pending.known.insert(record);
+        }
+        Ok(found)
+    }
+
+    /// Forgets which records were found to exist: something was deleted.
+    pub fn forget_known(&self) {
+        lock(&self.pending).known.clear();
+        for outer in &self.outers {
+            lock(outer).known.clear();
+        }
+    }
+
     /// Writes the audit entries and changes recorded so far (of this unit and the units that
     /// committed into it).
     pub async fn flush(&self) -> Result<(), DbErr> {
@@ -236,7 +274,7 @@ impl<'a> UnitOfWork<'a> {
     /// Commits, and tells subscribers what changed. A nested unit hands what it recorded to
     /// its outer one, which writes and announces it.
     pub async fn commit(self) -> Result<(), DbErr> {
-        if let Some(outer) = &self.outer {
+        if let Some(outer) = self.outers.last() {
             self.txn.commit().await?;
             let mine = std::mem::take(&mut *lock(&self.pending));
             lock(outer).append(mine);
@@ -286,6 +324,8 @@ fn tree_lock(record: RecordType) -> i64 {
 
 /// A table of records with an id, a version and a time of last change.
 pub trait Versioned: EntityTrait<Model: Send + Sync> {
+    /// The record type the table holds.
+    const TYPE: RecordType;
     fn id_column() -> Self::Column;
     fn version_column() -> Self::Column;
     fn updated_at_column() -> Self::Column;
@@ -294,8 +334,9 @@ pub trait Versioned: EntityTrait<Model: Send + Sync> {
 }
 
 macro_rules! versioned {
-    ($($module:ident),+ $(,)?) => {$(
+    ($($module:ident => $record:ident),+ $(,)?) => {$(
         impl Versioned for entity::$module::Entity {
+            const TYPE: RecordType = RecordType::$record;
             fn id_column() -> Self::Column {
                 entity::$module::Column::Id
             }
@@ -313,17 +354,17 @@ macro_rules! versioned {
 }
 
 versioned!(
-    source_document,
-    place,
-    organisation,
-    funder,
-    programme,
-    project,
-    participation,
-    funding_line,
-    outcome,
-    event,
-    contact,
+    source_document => SourceDocument,
+    place => Place,
+    organisation => Organisation,
+    funder => Funder,
+    programme => Programme,
+    project => Project,
+    participation => Participation,
+    funding_line => FundingLine,
+    outcome => Outcome,
+    event => Event,
+    contact => Contact,
 );
 
 /// Record `id`, locked against other writers until the unit ends (PostgreSQL; SQLite writers
@@ -404,6 +445,42 @@ pub fn is_constraint_violation(error: &DbErr) -> bool {
         }
         _ => error.sql_err().is_some(),
     }
+}
+
+/// Which of `ids` are records of `E`.
+pub async fn present_ids<E: Versioned>(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::HashSet<i32>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<i32> = E::find()
+        .select_only()
+        .column(E::id_column())
+        .filter(E::id_column().is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Which of `keys` are keys of records of `E` (for the types that have one).
+pub async fn present_keys<E: Versioned>(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<String> = E::find()
+        .select_only()
+        .expr(Expr::col(Alias::new("key")))
+        .filter(Expr::col(Alias::new("key")).is_in(keys.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Whether record `id` exists.

@@ -359,3 +359,36 @@ async fn a_refused_line_is_undone_alone_and_lines_that_refer_to_it_are_refused_w
         );
     }
 }
+
+/// A unit of work remembers which records it found, so a chunk of lines does not ask twice;
+/// a delete makes it forget, since what it found may have gone with the deleted record.
+#[tokio::test]
+async fn a_record_deleted_earlier_in_the_file_is_not_found_by_later_lines() {
+    use api::domain::global_id::encode;
+    use entity::enums::RecordType;
+    for backend in backends() {
+        let app = app_on(backend, true).await;
+        let listed = app
+            .data("{ projects(first: 1) { nodes { id key } } }", json!({}))
+            .await;
+        let project = listed["projects"]["nodes"][0]["id"]
+            .as_str()
+            .expect("a seed project")
+            .to_owned();
+        let outcome = |n: i32| {
+            json!({ "type": "Outcome", "id": encode(RecordType::Outcome, n), "version": 1, "sources": [],
+                "fields": { "project": project, "kind": "DELIVERABLE", "title": [text("en", "Report", true)] } })
+        };
+        let tombstone = json!({ "type": "Project", "id": project, "deleted": true });
+        let file = format!("{}\n{tombstone}\n{}\n", outcome(9001), outcome(9002));
+        let (status, report) = import(&app, Some(ADMIN_KEY), "", file).await;
+        assert_eq!(status, 422, "[{backend}] {report:#}");
+        assert_eq!(lines_of(&report), [3], "[{backend}] {report:#}");
+        let error = &report["errors"][0];
+        assert_eq!(
+            (error["code"].clone(), error["field"].clone()),
+            (json!("NOT_FOUND"), json!(["fields", "project"])),
+            "[{backend}] {report:#}"
+        );
+    }
+}

@@ -223,6 +223,31 @@ async fn refused_credentials_in_connection_init_close_the_socket_with_4403() {
 }
 
 #[tokio::test]
+async fn a_connection_that_sends_no_connection_init_is_closed_with_4408() {
+    for app in TestApp::all().await {
+        let mut socket = open(&app).await;
+        let started = std::time::Instant::now();
+        let (code, reason) = receive(&mut socket)
+            .await
+            .expect_err("the socket is closed");
+        assert_eq!(code, 4408, "[{}] {reason}", app.backend);
+        assert!(
+            started.elapsed() >= Duration::from_secs(2),
+            "[{}] closed after the wait, not at once",
+            app.backend
+        );
+        // One that introduces itself in time stays open past the wait.
+        let mut socket = connect(&app, json!(null)).await;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        subscribe(&mut socket, "q", "{ __typename }", json!({})).await;
+        assert_eq!(
+            next_payload(&mut socket).await["data"]["__typename"],
+            "Query"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_websocket_without_the_graphql_transport_ws_protocol_is_refused() {
     for app in TestApp::all().await {
         let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
