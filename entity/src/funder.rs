@@ -13,7 +13,8 @@ pub struct Model {
     pub organisation_id: Option<i32>,
     pub country_code: Option<String>,
     pub website: Option<String>,
-    pub search_text: String,
+    /// Its names, folded and joined: what ordering by name sorts on.
+    pub sort_name: String,
     /// 1 at creation, +1 per change: the optimistic-concurrency token.
     pub version: i32,
     /// When the record last changed.

@@ -17,6 +17,9 @@ pub struct Model {
     /// ISO 639-1 language code.
     pub lang: String,
     pub text: String,
+    /// The text in lower-case ASCII (diacritics dropped), for full-text search; null only for
+    /// texts written before search existed, until the API fills it in at start.
+    pub folded: Option<String>,
     /// True for the text as the source wrote it, false for a translation.
     pub is_original: bool,
 }

@@ -18,7 +18,8 @@ pub struct Model {
     pub website: Option<String>,
     /// The place (usually a municipality) the organisation is based in.
     pub place_id: Option<i32>,
-    pub search_text: String,
+    /// Its names, folded and joined: what ordering by name sorts on.
+    pub sort_name: String,
     /// 1 at creation, +1 per change: the optimistic-concurrency token.
     pub version: i32,
     /// When the record last changed.

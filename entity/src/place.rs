@@ -16,8 +16,8 @@ pub struct Model {
     pub code: Option<String>,
     /// ISO 3166-1 alpha-2 country the place lies in.
     pub country_code: String,
-    /// Lower-case, diacritic-free names for text matching.
-    pub search_text: String,
+    /// Its names, folded and joined: what ordering by name sorts on.
+    pub sort_name: String,
     /// 1 at creation, +1 per change: the optimistic-concurrency token.
     pub version: i32,
     /// When the record last changed.

@@ -13,7 +13,8 @@ pub struct Model {
     pub parent_id: Option<i32>,
     /// Programme code where the funder uses one, e.g. `LT10`.
     pub code: Option<String>,
-    pub search_text: String,
+    /// Its names, folded and joined: what ordering by name sorts on.
+    pub sort_name: String,
     /// 1 at creation, +1 per change: the optimistic-concurrency token.
     pub version: i32,
     /// When the record last changed.

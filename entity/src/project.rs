@@ -30,7 +30,6 @@ pub struct Model {
     pub stated_partner_count: Option<i32>,
     /// Number of countries the source states the partnership spans.
     pub stated_country_count: Option<i32>,
-    pub search_text: String,
     /// Calendar year of `start_date`, kept for grouping by year on every database.
     pub start_year: Option<i32>,
     /// 1 at creation, +1 per change: the optimistic-concurrency token.

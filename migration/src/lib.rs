@@ -15,6 +15,7 @@ mod m20261129_000008_writes;
 mod m20261129_000009_api_keys;
 mod m20261130_000010_changes;
 mod m20261201_000011_webhooks;
+mod m20261202_000012_search;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_api_keys::Migration),
             Box::new(m20261130_000010_changes::Migration),
             Box::new(m20261201_000011_webhooks::Migration),
+            Box::new(m20261202_000012_search::Migration),
         ]
     }
 }

@@ -447,9 +447,9 @@ impl OutcomeTotal {
 pub struct AnalyticsQuery;
 
 impl FundingTotalsFilter {
-    fn to_store(&self) -> ApiResult<store::FundingTotalsFilter> {
+    async fn to_store(&self, ctx: &Context<'_>) -> ApiResult<store::FundingTotalsFilter> {
         Ok(store::FundingTotalsFilter {
-            projects: store_filter(self.projects.as_ref())?,
+            projects: store_filter(ctx, self.projects.as_ref()).await?,
             kinds: self
                 .kind
                 .as_ref()
@@ -474,9 +474,9 @@ impl FundingTotalsFilter {
 }
 
 impl OutcomeTotalsFilter {
-    fn to_store(&self) -> ApiResult<store::OutcomeTotalsFilter> {
+    async fn to_store(&self, ctx: &Context<'_>) -> ApiResult<store::OutcomeTotalsFilter> {
         Ok(store::OutcomeTotalsFilter {
-            projects: store_filter(self.projects.as_ref())?,
+            projects: store_filter(ctx, self.projects.as_ref()).await?,
             kinds: self
                 .kind
                 .as_ref()
@@ -506,10 +506,10 @@ impl AnalyticsQuery {
         limit: u32,
     ) -> Result<FundingTotals> {
         let group_by: Vec<store::FundingGroup> = group_by.into_iter().map(Into::into).collect();
-        let filter = filter
-            .as_ref()
-            .map(FundingTotalsFilter::to_store)
-            .transpose()?;
+        let filter = match &filter {
+            Some(filter) => Some(filter.to_store(ctx).await?),
+            None => None,
+        };
         // Only the counts the query selects are computed.
         let groups = ctx.look_ahead().field("groups");
         let measures = store::FundingMeasures {
@@ -560,10 +560,10 @@ impl AnalyticsQuery {
         limit: u32,
     ) -> Result<OutcomeTotals> {
         let group_by: Vec<store::OutcomeGroup> = group_by.into_iter().map(Into::into).collect();
-        let filter = filter
-            .as_ref()
-            .map(OutcomeTotalsFilter::to_store)
-            .transpose()?;
+        let filter = match &filter {
+            Some(filter) => Some(filter.to_store(ctx).await?),
+            None => None,
+        };
         let totals = store::outcome_totals(db(ctx)?, &group_by, filter.as_ref(), limit).await?;
         Ok(OutcomeTotals {
             groups: totals.groups.into_iter().map(OutcomeTotal).collect(),
@@ -577,7 +577,7 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
     ) -> Result<Vec<CountryFigures>> {
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let rows = store::country_figures(db(ctx)?, filter.as_ref()).await?;
         Ok(rows
             .into_iter()
@@ -597,7 +597,7 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only these projects.")] filter: Option<ProjectFilter>,
     ) -> Result<PartnershipSummary> {
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let row = store::partnership_summary(db(ctx)?, filter.as_ref()).await?;
         Ok(PartnershipSummary {
             project_count: row.project_count,
@@ -627,7 +627,7 @@ impl AnalyticsQuery {
         )]
         limit: u32,
     ) -> Result<CountryNetwork> {
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let pairs = store::network::<String>(
             db(ctx)?,
             NetworkOf::Countries,
@@ -671,7 +671,7 @@ impl AnalyticsQuery {
         )]
         limit: u32,
     ) -> Result<OrganisationNetwork> {
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let involving = involving
             .map(|id| ids::expect(RecordType::Organisation, &id))
             .transpose()?;

@@ -294,7 +294,7 @@ impl EventQuery {
             .into_iter()
             .flat_map(|o| events::sort_columns(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = events::page_of(
             db(ctx)?,
             filter.as_ref(),

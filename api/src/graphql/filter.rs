@@ -2,11 +2,13 @@
 //! and `not` nest; [`FilterInput::to_store`] turns the whole input into the store's filter
 //! tree, refusing nesting deeper than [`MAX_FILTER_DEPTH`].
 
-use async_graphql::InputObject;
+use async_graphql::{Context, InputObject};
 
+use super::context::db;
 use super::scalars::Date;
 use crate::error::{ApiError, ApiResult};
-use crate::store::filter::Filter;
+use crate::service::search;
+use crate::store::filter::{Filter, Predicate, TextMatch};
 
 /// How deeply `and`/`or`/`not` may nest inside one filter.
 pub const MAX_FILTER_DEPTH: usize = 5;
@@ -70,9 +72,23 @@ macro_rules! logical_filter {
 }
 pub(crate) use logical_filter;
 
-/// The store filter of an optional input.
-pub fn store_filter<F: FilterInput>(input: Option<&F>) -> ApiResult<Option<Filter<F::Predicate>>> {
-    input.map(FilterInput::to_store).transpose()
+/// The store filter of an optional input, its text filters prepared for the database.
+pub async fn store_filter<F: FilterInput>(
+    ctx: &Context<'_>,
+    input: Option<&F>,
+) -> ApiResult<Option<Filter<F::Predicate>>>
+where
+    F::Predicate: Predicate,
+{
+    let Some(mut filter) = input.map(FilterInput::to_store).transpose()? else {
+        return Ok(None);
+    };
+    for text in filter.texts_mut() {
+        if let TextMatch::Typed(typed) = text {
+            *text = TextMatch::Prepared(Box::new(search::text_filter(db(ctx)?, typed).await?));
+        }
+    }
+    Ok(Some(filter))
 }
 
 /// An inclusive range of dates; either end may be open.

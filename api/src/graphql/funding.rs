@@ -7,6 +7,7 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{FundingKind, OrderDirection};
 use super::filter::{FilterInput, logical_filter, store_filter};
+use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Funder, FundingLine, Organisation, Programme, Project, SourceDocument};
 use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
@@ -337,7 +338,8 @@ connection!(
 /// Which funders to return. All given fields must hold.
 #[derive(Debug, Default, InputObject)]
 pub struct FunderFilter {
-    /// Name contains this text, ignoring case and diacritics.
+    /// Words its name matches, as `search` matches them: each word or its start, in any
+    /// language, ignoring case and diacritics and a typo; phrases, `-word` and `or` too.
     pub text: Option<String>,
     /// Belongs to one of these countries.
     pub country: Option<Vec<CountryCode>>,
@@ -355,7 +357,7 @@ impl FilterInput for FunderFilter {
     fn predicates(&self) -> ApiResult<Vec<FunderPredicate>> {
         let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all.push(FunderPredicate::Text(text.clone()));
+            all.push(FunderPredicate::Text(TextMatch::Typed(text.clone())));
         }
         if let Some(countries) = &self.country {
             all.push(FunderPredicate::Country(
@@ -371,7 +373,8 @@ impl FilterInput for FunderFilter {
 /// Which programmes to return. All given fields must hold.
 #[derive(Debug, Default, InputObject)]
 pub struct ProgrammeFilter {
-    /// Name or code contains this text, ignoring case and diacritics.
+    /// Words its name or code matches, as `search` matches them: each word or its start, in
+    /// any language, ignoring case and diacritics and a typo; phrases, `-word` and `or` too.
     pub text: Option<String>,
     /// Run by one of these funders.
     pub funder: Option<Vec<ID>>,
@@ -395,7 +398,7 @@ impl FilterInput for ProgrammeFilter {
     fn predicates(&self) -> ApiResult<Vec<ProgrammePredicate>> {
         let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all.push(ProgrammePredicate::Text(text.clone()));
+            all.push(ProgrammePredicate::Text(TextMatch::Typed(text.clone())));
         }
         if let Some(funders) = &self.funder {
             all.push(ProgrammePredicate::Funder(ids::expect_all(
@@ -582,7 +585,7 @@ impl FundingQuery {
             .into_iter()
             .map(|o| store::funder_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = store::funders_page(
             db(ctx)?,
             filter.as_ref(),
@@ -612,7 +615,7 @@ impl FundingQuery {
             .into_iter()
             .map(|o| store::programme_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = store::programmes_page(
             db(ctx)?,
             filter.as_ref(),
@@ -644,7 +647,7 @@ impl FundingQuery {
             .into_iter()
             .map(|o| store::funding_line_sort(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = store::funding_lines_page(
             db(ctx)?,
             filter.as_ref(),

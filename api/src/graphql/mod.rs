@@ -25,6 +25,7 @@ pub mod participation;
 pub mod place;
 pub mod project;
 pub mod scalars;
+pub mod search;
 pub mod source;
 pub mod text;
 pub mod viewer;
@@ -61,6 +62,7 @@ pub struct Query(
     place::PlaceQuery,
     source::SourceQuery,
     analytics::AnalyticsQuery,
+    search::SearchQuery,
     audit::AuditQuery,
     changes::ChangeQuery,
     viewer::ViewerQuery,

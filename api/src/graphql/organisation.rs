@@ -8,6 +8,7 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
 use super::filter::{FilterInput, logical_filter, store_filter};
+use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Contact, Organisation, Participation, Place, Project, SourceDocument};
 use super::participation;
@@ -199,7 +200,9 @@ connection!(
 /// Which organisations to return. All given fields must hold.
 #[derive(Debug, Default, InputObject)]
 pub struct OrganisationFilter {
-    /// Name or short name contains this text, ignoring case and diacritics.
+    /// Words its name or short name matches, as `search` matches them: each word or its
+    /// start, in any language, ignoring case and diacritics and a typo; phrases, `-word` and
+    /// `or` too.
     pub text: Option<String>,
     /// Based in one of these countries.
     pub country: Option<Vec<CountryCode>>,
@@ -223,7 +226,7 @@ impl FilterInput for OrganisationFilter {
     fn predicates(&self) -> ApiResult<Vec<OrganisationPredicate>> {
         let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all.push(OrganisationPredicate::Text(text.clone()));
+            all.push(OrganisationPredicate::Text(TextMatch::Typed(text.clone())));
         }
         if let Some(countries) = &self.country {
             all.push(OrganisationPredicate::Country(
@@ -306,7 +309,7 @@ impl OrganisationQuery {
             .into_iter()
             .map(|o| organisations::sort_column(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = organisations::page_of(
             db(ctx)?,
             filter.as_ref(),

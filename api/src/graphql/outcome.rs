@@ -243,7 +243,7 @@ impl OutcomeQuery {
             .into_iter()
             .flat_map(|o| outcomes::sort_columns(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = outcomes::page_of(
             db(ctx)?,
             filter.as_ref(),

@@ -7,6 +7,7 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{OrderDirection, PlaceKind};
 use super::filter::{FilterInput, logical_filter, store_filter};
+use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Place, Project, SourceDocument};
 use super::scalars::{CountryCode, LanguageCode};
@@ -118,7 +119,9 @@ connection!(
 /// Which places to return. All given fields must hold.
 #[derive(Debug, Default, InputObject)]
 pub struct PlaceFilter {
-    /// Name contains this text, ignoring case and diacritics ("rezekne" finds "Rēzekne").
+    /// Words its name matches, as `search` matches them: each word or its start, in any
+    /// language, ignoring case and diacritics ("rezekne" finds "Rēzekne") and a typo;
+    /// phrases, `-word` and `or` too.
     pub text: Option<String>,
     /// Place is of one of these kinds.
     pub kind: Option<Vec<PlaceKind>>,
@@ -140,7 +143,7 @@ impl FilterInput for PlaceFilter {
     fn predicates(&self) -> ApiResult<Vec<PlacePredicate>> {
         let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all.push(PlacePredicate::Text(text.clone()));
+            all.push(PlacePredicate::Text(TextMatch::Typed(text.clone())));
         }
         if let Some(kinds) = &self.kind {
             all.push(PlacePredicate::Kind(
@@ -214,7 +217,7 @@ impl PlaceQuery {
             .into_iter()
             .map(|o| places::sort_column(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = places::page_of(
             db(ctx)?,
             filter.as_ref(),

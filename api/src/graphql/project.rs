@@ -8,6 +8,7 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
 use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
+use crate::store::filter::TextMatch;
 use super::funding::{FundingCheck, funding_check};
 use super::ids;
 use super::nodes::{
@@ -376,8 +377,10 @@ impl ParticipantFilter {
 /// Which projects to return. All given fields must hold.
 #[derive(Debug, Default, InputObject)]
 pub struct ProjectFilter {
-    /// Title, acronym, summary or a covered place contains this text, ignoring case and
-    /// diacritics ("Rezekne" finds "Rēzekne", "kekava" finds "Ķekava").
+    /// Words its texts (title, summary, description, aims, target groups), its acronym or
+    /// the name of a place it covers match, as `search` matches them: each word or its start,
+    /// in any language, ignoring case and diacritics ("Rezekne" finds "Rēzekne", "kekava"
+    /// finds "Ķekava") and a typo; phrases, `-word` and `or` too.
     pub text: Option<String>,
     /// Some participating organisation is based in one of these countries.
     pub country: Option<Vec<CountryCode>>,
@@ -412,7 +415,7 @@ impl FilterInput for ProjectFilter {
     fn predicates(&self) -> ApiResult<Vec<ProjectPredicate>> {
         let mut all = Vec::new();
         if let Some(text) = &self.text {
-            all.push(ProjectPredicate::Text(text.clone()));
+            all.push(ProjectPredicate::Text(TextMatch::Typed(text.clone())));
         }
         if let Some(countries) = &self.country {
             all.push(ProjectPredicate::Participant(ParticipantPredicate {
@@ -512,7 +515,7 @@ impl ProjectQuery {
             .into_iter()
             .map(|o| projects::sort_column(o.field.into(), o.direction.is_descending()))
             .collect();
-        let filter = store_filter(filter.as_ref())?;
+        let filter = store_filter(ctx, filter.as_ref()).await?;
         let page = projects::page_of(
             db(ctx)?,
             filter.as_ref(),

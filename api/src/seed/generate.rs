@@ -22,7 +22,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
-use crate::domain::text::search_text;
+use crate::domain::text::fold;
+use crate::store::search;
 use crate::store::derived;
 
 /// What to generate.
@@ -61,20 +62,47 @@ const COUNTRIES: [&str; 30] = [
     "LV", "LT", "EE", "FI", "SE", "NO", "DK", "IS", "DE", "PL", "NL", "BE", "FR", "ES", "PT", "IT",
     "AT", "CZ", "SK", "HU", "SI", "HR", "RO", "BG", "GR", "IE", "UA", "GE", "MD", "FO",
 ];
-const TOPICS: [&str; 12] = [
-    "kultūras mantojums",
-    "pieaugušo izglītība",
-    "jaunatnes darbs",
-    "kopienu attīstība",
-    "digitālās prasmes",
-    "sociālā uzņēmējdarbība",
-    "muzeju pedagoģija",
-    "bibliotēku pakalpojumi",
-    "brīvprātīgais darbs",
-    "koprade",
-    "vides izglītība",
-    "lauku attīstība",
+/// Topics of generated projects: (Latvian, English, Lithuanian).
+const TOPICS: [(&str, &str, &str); 12] = [
+    ("kultūras mantojums", "cultural heritage", "kultūros paveldas"),
+    ("pieaugušo izglītība", "adult education", "suaugusiųjų švietimas"),
+    ("jaunatnes darbs", "youth work", "darbas su jaunimu"),
+    ("kopienu attīstība", "community development", "bendruomenių plėtra"),
+    ("digitālās prasmes", "digital skills", "skaitmeniniai įgūdžiai"),
+    ("sociālā uzņēmējdarbība", "social entrepreneurship", "socialinis verslumas"),
+    ("muzeju pedagoģija", "museum education", "muziejų edukacija"),
+    ("bibliotēku pakalpojumi", "library services", "bibliotekų paslaugos"),
+    ("brīvprātīgais darbs", "volunteering", "savanorystė"),
+    ("koprade", "co-creation", "bendrakūra"),
+    ("vides izglītība", "environmental education", "aplinkosauginis švietimas"),
+    ("lauku attīstība", "rural development", "kaimo plėtra"),
 ];
+/// Whom generated projects serve: (Latvian, English, Lithuanian).
+const AUDIENCES: [(&str, &str, &str); 8] = [
+    ("senioriem", "for seniors", "senjorams"),
+    ("jauniešiem", "for young people", "jaunimui"),
+    ("skolotājiem", "for teachers", "mokytojams"),
+    ("bibliotekāriem", "for librarians", "bibliotekininkams"),
+    ("imigrantiem", "for migrants", "migrantams"),
+    ("lauku kopienām", "for rural communities", "kaimo bendruomenėms"),
+    ("cilvēkiem ar invaliditāti", "for people with disabilities", "žmonėms su negalia"),
+    ("muzeju darbiniekiem", "for museum staff", "muziejų darbuotojams"),
+];
+/// Towns and regions generated projects take place in, as written locally.
+const TOWNS: [&str; 14] = [
+    "Rēzekne", "Ķekava", "Daugavpils", "Jelgava", "Liepāja", "Latgale", "Šiauliai", "Kaunas",
+    "Panevėžys", "Klaipėda", "Žemaitija", "Tartu", "Bodø", "Jyväskylä",
+];
+/// Titles of generated outcomes, by kind (deliverable, activity, indicator).
+const OUTCOME_TITLES: [&str; 3] = ["Mācību materiāls", "Darbnīca", "Apmācīto dalībnieku skaits"];
+/// Titles of generated events, by kind (partner meeting, seminar, conference, training).
+const EVENT_TITLES: [&str; 4] = ["Partneru tikšanās", "Seminārs", "Konference", "Apmācības"];
+/// Words for kinds of organisation in generated names.
+const BODIES: [&str; 8] = [
+    "biedrība", "muzejs", "bibliotēka", "tautskola", "jauniešu centrs", "novada pašvaldība",
+    "mācību centrs", "kultūras nams",
+];
+
 const UNITS: [&str; 6] = [
     "people",
     "events",
@@ -89,6 +117,15 @@ const CURRENCIES: [&str; 4] = ["EUR", "NOK", "DKK", "SEK"];
 const PARAMETERS_PER_INSERT: usize = 30_000;
 /// Projects generated and inserted together.
 const PROJECTS_PER_CHUNK: u32 = 1_000;
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 fn between(rng: &mut ChaCha8Rng, range: RangeInclusive<u32>) -> u32 {
     rng.random_range(range)
@@ -149,12 +186,26 @@ fn text(
         field: Set(field.to_owned()),
         position: Set(0),
         lang: Set(lang.to_owned()),
+        folded: Set(Some(fold(&value))),
         text: Set(value),
         // Each generated field has one text, so it is the original (in English for the
         // names of countries, funders and programmes).
         is_original: Set(true),
         ..Default::default()
     }
+}
+
+/// Adds the words of `texts` to search's vocabulary.
+async fn add_words(
+    db: &DatabaseConnection,
+    texts: &[localized_text::ActiveModel],
+) -> anyhow::Result<()> {
+    let values: Vec<&str> = texts
+        .iter()
+        .filter_map(|t| t.text.try_as_ref().map(String::as_str))
+        .collect();
+    search::add_words(db, values).await?;
+    Ok(())
 }
 
 /// Fills `db` with synthetic data and brings the derived analytics data up to date.
@@ -212,7 +263,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             kind: Set(PlaceKind::Country),
             code: Set(Some(country.to_owned())),
             country_code: Set(country.to_owned()),
-            search_text: Set(country.to_lowercase()),
+            sort_name: Set(fold(country)),
             ..Default::default()
         });
         texts.push(text(
@@ -234,7 +285,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
                 kind: Set(PlaceKind::Municipality),
                 parent_id: Set(Some(country_id)),
                 country_code: Set(country.to_owned()),
-                search_text: Set(search_text([name.as_str()])),
+                sort_name: Set(fold(&name)),
                 ..Default::default()
             });
             texts.push(text(RecordType::Place, id, "name", "lv", name));
@@ -256,7 +307,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             id: Set(funder_id),
             key: Set(format!("gen-{tag}-funder-{f}")),
             country_code: Set(Some(COUNTRIES[f * 3].to_owned())),
-            search_text: Set(format!("funder {f}")),
+            sort_name: Set(format!("funder {f}")),
             ..Default::default()
         });
         texts.push(text(
@@ -274,7 +325,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
                 id: Set(top_id),
                 key: Set(format!("gen-{tag}-p{f}-{top}")),
                 funder_id: Set(funder_id),
-                search_text: Set(format!("programme {f}.{top}")),
+                sort_name: Set(format!("programme {f}.{top}")),
                 ..Default::default()
             });
             texts.push(text(
@@ -294,7 +345,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
                     funder_id: Set(funder_id),
                     parent_id: Set(Some(top_id)),
                     code: Set(Some(format!("G{f}{top}{child}"))),
-                    search_text: Set(format!("programme {f}.{top}.{child}")),
+                sort_name: Set(format!("programme {f}.{top}.{child}")),
                 });
                 texts.push(text(
                     RecordType::Programme,
@@ -327,7 +378,11 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
     for o in 0..organisation_count {
         let id = ids.take("organisations");
         let country = rng.random_range(0..COUNTRIES.len());
-        let name = format!("Organizācija {o}");
+        let name = format!(
+            "{} {} {o}",
+            TOWNS[rng.random_range(0..TOWNS.len())],
+            BODIES[rng.random_range(0..BODIES.len())]
+        );
         organisations.push(organisation::ActiveModel {
             version: Set(1),
             updated_at: Set(chrono::Utc::now()),
@@ -336,13 +391,14 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             kind: Set(kinds[rng.random_range(0..kinds.len())]),
             country_code: Set(COUNTRIES[country].to_owned()),
             place_id: Set(Some(municipalities[country][rng.random_range(0..10)])),
-            search_text: Set(search_text([name.as_str()])),
+            sort_name: Set(fold(&name)),
             ..Default::default()
         });
         texts.push(text(RecordType::Organisation, id, "name", "lv", name));
         organisation_ids.push(id);
     }
     insert_all(db, organisations).await?;
+    add_words(db, &texts).await?;
     insert_all(db, std::mem::take(&mut texts)).await?;
 
     let progress = if options.quiet {
@@ -426,6 +482,7 @@ impl ChunkRows {
         insert_all(db, self.outcomes).await?;
         insert_all(db, self.events).await?;
         insert_all(db, self.places).await?;
+        add_words(db, &self.texts).await?;
         insert_all(db, self.texts).await
     }
 }
@@ -447,8 +504,43 @@ fn generate_project(
     let start = epoch + Duration::days(rng.random_range(0..9_000));
     let end = start + Duration::days(rng.random_range(180..1_460));
     let (programme_id, funder_id) = leaf_programmes[rng.random_range(0..leaf_programmes.len())];
-    let topic = TOPICS[rng.random_range(0..TOPICS.len())];
-    let title = format!("Projekts {n}: {topic}");
+    let (topic_lv, topic_en, topic_lt) = TOPICS[rng.random_range(0..TOPICS.len())];
+    let (audience_lv, audience_en, audience_lt) = AUDIENCES[rng.random_range(0..AUDIENCES.len())];
+    let town = TOWNS[rng.random_range(0..TOWNS.len())];
+    let partners = between(rng, options.min_partners..=options.max_partners) as usize;
+    let countries = partners.clamp(2, 8);
+    // Title and summary in the project's own language (the original) and one translation.
+    let versions = [
+        (
+            "lv",
+            format!("{}: {audience_lv} ({town})", capitalized(topic_lv)),
+            format!(
+                "Projekts {town} apvieno partnerus no {countries} valstīm, lai stiprinātu \
+                 {topic_lv} un sniegtu jaunas iespējas {audience_lv}. Paredzēti semināri, \
+                 pieredzes apmaiņas braucieni un kopīgi mācību materiāli."
+            ),
+        ),
+        (
+            "en",
+            format!("{} {audience_en} in {town}", capitalized(topic_en)),
+            format!(
+                "The project in {town} brings together partners from {countries} countries to \
+                 strengthen {topic_en} {audience_en}. It plans seminars, study visits and \
+                 shared learning materials."
+            ),
+        ),
+        (
+            "lt",
+            format!("{} {audience_lt} ({town})", capitalized(topic_lt)),
+            format!(
+                "Projektas {town} jungia partnerius iš {countries} šalių, kad sustiprintų \
+                 {topic_lt} ir suteiktų naujų galimybių {audience_lt}. Numatyti seminarai, \
+                 patirties mainų vizitai ir bendra mokomoji medžiaga."
+            ),
+        ),
+    ];
+    let original = rng.random_range(0..versions.len());
+    let translation = if original == 1 { 0 } else { 1 };
     rows.projects.push(project::ActiveModel {
         version: Set(1),
         updated_at: Set(chrono::Utc::now()),
@@ -459,16 +551,20 @@ fn generate_project(
         start_precision: Set(Some(DatePrecision::Day)),
         end_date: Set(Some(end)),
         end_precision: Set(Some(DatePrecision::Day)),
-        working_languages: Set("en".to_owned()),
+        working_languages: Set(versions[original].0.to_owned()),
         programme_id: Set(Some(programme_id)),
-        search_text: Set(search_text([title.as_str()])),
         start_year: Set(Some(start.year())),
         ..Default::default()
     });
-    rows.texts
-        .push(text(RecordType::Project, id, "title", "lv", title));
+    for (index, is_original) in [(original, true), (translation, false)] {
+        let (lang, title, summary) = &versions[index];
+        for (field, value) in [("title", title), ("summary", summary)] {
+            let mut text = text(RecordType::Project, id, field, lang, value.clone());
+            text.is_original = Set(is_original);
+            rows.texts.push(text);
+        }
+    }
 
-    let partners = between(rng, options.min_partners..=options.max_partners) as usize;
     let mut chosen: Vec<i32> = Vec::with_capacity(partners);
     while chosen.len() < partners.min(organisation_ids.len()) {
         let candidate = organisation_ids[rng.random_range(0..organisation_ids.len())];
@@ -538,7 +634,8 @@ fn generate_project(
         OutcomeKind::Indicator,
     ];
     for position in 0..between(rng, options.min_items..=options.max_items) {
-        let kind = outcome_kinds[rng.random_range(0..outcome_kinds.len())];
+        let kind_index = rng.random_range(0..outcome_kinds.len());
+        let kind = outcome_kinds[kind_index];
         let counted = kind != OutcomeKind::Deliverable;
         let planned = counted.then(|| rng.random_range(1..200));
         let outcome_id = ids.take("outcomes");
@@ -548,7 +645,7 @@ fn generate_project(
             outcome_id,
             "title",
             "lv",
-            format!("Rezultāts {}", position + 1),
+            format!("{} {}: {topic_lv}", OUTCOME_TITLES[kind_index], position + 1),
         ));
         rows.outcomes.push(outcome::ActiveModel {
             version: Set(1),
@@ -575,19 +672,20 @@ fn generate_project(
     for position in 0..between(rng, options.min_items..=options.max_items) {
         let online = rng.random_bool(0.3);
         let event_id = ids.take("events");
+        let event_kind_index = rng.random_range(0..event_kinds.len());
         rows.texts.push(text(
             RecordType::Event,
             event_id,
             "title",
             "lv",
-            format!("Pasākums {}", position + 1),
+            format!("{} {town}: {topic_lv}", EVENT_TITLES[event_kind_index]),
         ));
         rows.events.push(event::ActiveModel {
             version: Set(1),
             updated_at: Set(chrono::Utc::now()),
             id: Set(event_id),
             project_id: Set(id),
-            kind: Set(event_kinds[rng.random_range(0..event_kinds.len())]),
+            kind: Set(event_kinds[event_kind_index]),
             start_date: Set(Some(start + Duration::days(rng.random_range(0..span)))),
             date_precision: Set(Some(DatePrecision::Day)),
             online_platform: Set(online.then(|| "Zoom".to_owned())),

@@ -594,12 +594,6 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             }
             None => None,
         };
-        let searchable = r
-            .title
-            .values()
-            .chain(r.summary.iter().flat_map(|t| t.values()))
-            .cloned()
-            .collect();
         let place_ids = r
             .places
             .iter()
@@ -617,7 +611,6 @@ impl<'c, C: ConnectionTrait> Loader<'c, C> {
             stated_total,
             stated_partner_count: r.stated_partner_count,
             stated_country_count: r.stated_country_count,
-            searchable,
             place_ids,
         };
         let id = projects::insert(self.db, new).await?;

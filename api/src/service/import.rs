@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use entity::enums::RecordType;
 use futures_util::{Stream, StreamExt};
+use sea_orm::sea_query::Alias;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use serde_json::Value;
@@ -34,7 +35,7 @@ use crate::domain::validation::{Code, FieldPath, Violations};
 use crate::error::ApiError;
 use crate::store::sources::{self, Citation};
 use crate::store::writes::{
-    Operation, UnitOfWork, Versioned, find_by_key_for_update, find_for_update, touch,
+    Operation, UnitOfWork, Versioned, find_by_key_for_update, find_for_update, present, touch,
 };
 
 /// Longest line read, in bytes.
@@ -550,26 +551,65 @@ impl Absent {
     }
 }
 
+/// Evaluates `$body` with `$E` the entity of record type `$record`.
+macro_rules! with_entity {
+    ($record:expr, $E:ident => $body:expr) => {
+        match $record {
+            RecordType::SourceDocument => {
+                type $E = entity::source_document::Entity;
+                $body
+            }
+            RecordType::Place => {
+                type $E = entity::place::Entity;
+                $body
+            }
+            RecordType::Organisation => {
+                type $E = entity::organisation::Entity;
+                $body
+            }
+            RecordType::Funder => {
+                type $E = entity::funder::Entity;
+                $body
+            }
+            RecordType::Programme => {
+                type $E = entity::programme::Entity;
+                $body
+            }
+            RecordType::Project => {
+                type $E = entity::project::Entity;
+                $body
+            }
+            RecordType::Participation => {
+                type $E = entity::participation::Entity;
+                $body
+            }
+            RecordType::FundingLine => {
+                type $E = entity::funding_line::Entity;
+                $body
+            }
+            RecordType::Outcome => {
+                type $E = entity::outcome::Entity;
+                $body
+            }
+            RecordType::Event => {
+                type $E = entity::event::Entity;
+                $body
+            }
+            RecordType::Contact => {
+                type $E = entity::contact::Entity;
+                $body
+            }
+        }
+    };
+}
+
 /// Which of `ids` are stored records of type `record`.
 async fn present_ids(
     db: &impl sea_orm::ConnectionTrait,
     record: RecordType,
     ids: &[i32],
 ) -> Result<HashSet<i32>, DbErr> {
-    use crate::store::writes::present_ids as of;
-    match record {
-        RecordType::SourceDocument => of::<entity::source_document::Entity>(db, ids).await,
-        RecordType::Place => of::<entity::place::Entity>(db, ids).await,
-        RecordType::Organisation => of::<entity::organisation::Entity>(db, ids).await,
-        RecordType::Funder => of::<entity::funder::Entity>(db, ids).await,
-        RecordType::Programme => of::<entity::programme::Entity>(db, ids).await,
-        RecordType::Project => of::<entity::project::Entity>(db, ids).await,
-        RecordType::Participation => of::<entity::participation::Entity>(db, ids).await,
-        RecordType::FundingLine => of::<entity::funding_line::Entity>(db, ids).await,
-        RecordType::Outcome => of::<entity::outcome::Entity>(db, ids).await,
-        RecordType::Event => of::<entity::event::Entity>(db, ids).await,
-        RecordType::Contact => of::<entity::contact::Entity>(db, ids).await,
-    }
+    with_entity!(record, E => present::<E, i32>(db, E::id_column(), ids).await)
 }
 
 /// Which of `keys` are keys of stored records of type `record` (none for types without keys).
@@ -578,16 +618,19 @@ async fn present_keys(
     record: RecordType,
     keys: &[String],
 ) -> Result<HashSet<String>, DbErr> {
-    use crate::store::writes::present_keys as of;
-    match record {
-        RecordType::SourceDocument => of::<entity::source_document::Entity>(db, keys).await,
-        RecordType::Place => of::<entity::place::Entity>(db, keys).await,
-        RecordType::Organisation => of::<entity::organisation::Entity>(db, keys).await,
-        RecordType::Funder => of::<entity::funder::Entity>(db, keys).await,
-        RecordType::Programme => of::<entity::programme::Entity>(db, keys).await,
-        RecordType::Project => of::<entity::project::Entity>(db, keys).await,
-        _ => Ok(HashSet::new()),
+    let keyed = matches!(
+        record,
+        RecordType::SourceDocument
+            | RecordType::Place
+            | RecordType::Organisation
+            | RecordType::Funder
+            | RecordType::Programme
+            | RecordType::Project
+    );
+    if !keyed {
+        return Ok(HashSet::new());
     }
+    with_entity!(record, E => present::<E, String>(db, Alias::new("key"), keys).await)
 }
 
 fn reject(report: &mut Report, line: u64, (field, code, message): (Vec<String>, String, String)) {

@@ -18,6 +18,7 @@ pub mod participations;
 pub mod places;
 pub mod projects;
 pub mod provenance;
+pub mod search;
 pub mod sources;
 pub mod webhooks;
 

@@ -10,7 +10,7 @@ use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, TextDraft, Violations};
 use crate::store::places::{self, NewPlace};
 use crate::store::writes::{UnitOfWork, count_with};
-use crate::store::{projects, texts};
+use crate::store::texts;
 
 /// Most levels the place tree may have.
 const MAX_TREE_DEPTH: usize = 32;
@@ -152,8 +152,6 @@ impl Record for Places {
         }
         if before.name != after.name {
             texts::replace(uow.db(), Self::TYPE, id, "name", &after.name).await?;
-            // Projects are found by the names of the places they cover.
-            projects::refresh_search_texts_covering(uow.db(), id).await?;
         }
         Ok(true)
     }

@@ -113,12 +113,6 @@ fn new_of(draft: &ProjectDraft) -> NewProject {
         }),
         stated_partner_count: draft.stated_partner_count,
         stated_country_count: draft.stated_country_count,
-        searchable: draft
-            .title
-            .iter()
-            .chain(&draft.summary)
-            .map(|t| t.text.clone())
-            .collect(),
         place_ids: draft.places.clone(),
     }
 }

@@ -28,7 +28,8 @@ const ROLLUP_LOCK: i64 = 7_100;
 /// Rows per INSERT when filling derived tables.
 const BATCH: usize = 2_000;
 
-/// Brings every derived table up to date with the facts. Cheap when nothing is missing.
+/// Brings every derived table (and the search index's folded texts) up to date with the facts.
+/// Cheap when nothing is missing.
 pub async fn refresh(db: &DatabaseConnection) -> Result<(), DbErr> {
     // One transaction: a replica starting while others serve never shows them an empty
     // programme tree or rollup; they read the old tables until the new ones commit.
@@ -46,6 +47,7 @@ pub async fn refresh(db: &DatabaseConnection) -> Result<(), DbErr> {
     refresh_start_years(&txn).await?;
     refresh_funding_line_years(&txn).await?;
     rebuild_funding_line_rollup(&txn).await?;
+    super::search::refresh(&txn).await?;
     txn.commit().await
 }
 

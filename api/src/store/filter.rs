@@ -4,11 +4,12 @@
 //! reaches SQL.
 
 use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, Select};
+use entity::enums::RecordType;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
+use sea_orm::{Condition, DbBackend, EntityTrait, QueryFilter, Select};
 
-use crate::domain::text::{LIKE_ESCAPE, contains_pattern};
-use crate::error::ApiResult;
+use super::search::{self, Prepared};
+use crate::error::{ApiError, ApiResult};
 
 /// Conditions on rows: predicates combined with `all`, `any` and `not`.
 #[derive(Debug, Clone)]
@@ -26,6 +27,11 @@ pub enum Filter<P> {
 /// A condition on one aggregate's rows that its store module can write as SQL.
 pub trait Predicate {
     fn condition(&self) -> ApiResult<Condition>;
+
+    /// Its text filter, for the service to prepare.
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        None
+    }
 }
 
 impl<P: Predicate> Filter<P> {
@@ -48,6 +54,19 @@ impl<P: Predicate> Filter<P> {
     }
 }
 
+impl<P: Predicate> Filter<P> {
+    /// Every text filter in the tree.
+    pub fn texts_mut(&mut self) -> Vec<&mut TextMatch> {
+        match self {
+            Filter::Is(predicate) => predicate.text_mut().into_iter().collect(),
+            Filter::All(filters) | Filter::Any(filters) => {
+                filters.iter_mut().flat_map(Filter::texts_mut).collect()
+            }
+            Filter::Not(filter) => filter.texts_mut(),
+        }
+    }
+}
+
 /// `select` narrowed by `filter`, when there is one.
 pub fn filtered<E: EntityTrait, P: Predicate>(
     select: Select<E>,
@@ -59,9 +78,28 @@ pub fn filtered<E: EntityTrait, P: Predicate>(
     })
 }
 
-/// `column` (a folded `search_text`) contains the folded `needle`.
-pub fn contains(column: impl ColumnTrait, needle: &str) -> Condition {
-    Condition::all().add(column.like(LikeExpr::new(contains_pattern(needle)).escape(LIKE_ESCAPE)))
+/// A text filter's words: as the client typed them, until the service prepares them (finds
+/// their typo corrections on the database the filter runs on); matched on the search index,
+/// exactly as `search` matches.
+#[derive(Debug, Clone)]
+pub enum TextMatch {
+    /// Not prepared yet.
+    Typed(String),
+    /// Ready to match.
+    Prepared(Box<Prepared>),
+}
+
+impl TextMatch {
+    /// The ids of the records of type `record` that match.
+    pub fn ids(&self, record: RecordType) -> ApiResult<SelectStatement> {
+        match self {
+            Self::Prepared(prepared) => Ok(search::ids_matching(prepared, record)),
+            Self::Typed(_) => {
+                tracing::error!("a text filter reached the store unprepared");
+                Err(ApiError::Internal)
+            }
+        }
+    }
 }
 
 /// `column` is one of `keys`: `= ANY($1)` with one array parameter on PostgreSQL, so a batch of

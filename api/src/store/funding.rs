@@ -1,7 +1,7 @@
 //! Funders, their programme trees and the funding lines of projects: rows, filter predicates,
 //! orderings and pages.
 
-use entity::enums::FundingKind;
+use entity::enums::{FundingKind, RecordType};
 use entity::{funder, funding_line, funding_line_year, programme, programme_ancestor, project};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
@@ -10,11 +10,11 @@ use sea_orm::{
 };
 
 use super::derived::shares_of;
-use super::filter::{Filter, Predicate, contains, filtered};
+use super::filter::{Filter, Predicate, TextMatch, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use super::writes::{UnitOfWork, update_versioned};
-use crate::domain::text::search_text;
+use crate::domain::text::sort_name;
 use crate::error::ApiResult;
 
 /// A funder as reads need it.
@@ -68,8 +68,8 @@ pub fn programme_subtree(programme_ids: Vec<i32>) -> SelectStatement {
 /// One condition on funders.
 #[derive(Debug, Clone)]
 pub enum FunderPredicate {
-    /// The name contains the text (folded).
-    Text(String),
+    /// The name matches the words (as `search` matches them).
+    Text(TextMatch),
     /// Belongs to one of these countries.
     Country(Vec<String>),
 }
@@ -77,19 +77,27 @@ pub enum FunderPredicate {
 impl Predicate for FunderPredicate {
     fn condition(&self) -> ApiResult<Condition> {
         Ok(match self {
-            Self::Text(text) => contains(funder::Column::SearchText, text),
+            Self::Text(text) => {
+                Condition::all().add(funder::Column::Id.in_subquery(text.ids(RecordType::Funder)?))
+            }
             Self::Country(countries) => {
                 Condition::all().add(funder::Column::CountryCode.is_in(countries.iter().cloned()))
             }
         })
+    }
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        match self {
+            Self::Text(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
 /// One condition on programmes.
 #[derive(Debug, Clone)]
 pub enum ProgrammePredicate {
-    /// Name or code contains the text (folded).
-    Text(String),
+    /// Name or code matches the words (as `search` matches them).
+    Text(TextMatch),
     /// Run by one of these funders.
     Funder(Vec<i32>),
     /// Directly under one of these programmes.
@@ -104,13 +112,21 @@ impl Predicate for ProgrammePredicate {
     fn condition(&self) -> ApiResult<Condition> {
         use programme::Column;
         Ok(match self {
-            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Text(text) => {
+                Condition::all().add(Column::Id.in_subquery(text.ids(RecordType::Programme)?))
+            }
             Self::Funder(ids) => Condition::all().add(Column::FunderId.is_in(ids.iter().copied())),
             Self::Parent(ids) => Condition::all().add(Column::ParentId.is_in(ids.iter().copied())),
             Self::TopLevel(true) => Condition::all().add(Column::ParentId.is_null()),
             Self::TopLevel(false) => Condition::all().add(Column::ParentId.is_not_null()),
             Self::Within(ids) => in_programme_subtree(Column::Id, ids.clone()),
         })
+    }
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        match self {
+            Self::Text(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
@@ -172,7 +188,7 @@ pub enum FundingLineOrderField {
 /// The sort column of funders by `field`.
 pub fn funder_sort(field: FunderOrderField, descending: bool) -> SortColumn<funder::Column> {
     let (column, name) = match field {
-        FunderOrderField::Name => (funder::Column::SearchText, "name"),
+        FunderOrderField::Name => (funder::Column::SortName, "name"),
         FunderOrderField::Key => (funder::Column::Key, "key"),
     };
     SortColumn {
@@ -186,7 +202,7 @@ pub fn funder_sort(field: FunderOrderField, descending: bool) -> SortColumn<fund
 /// The sort column of programmes by `field`.
 pub fn programme_sort(field: FunderOrderField, descending: bool) -> SortColumn<programme::Column> {
     let (column, name) = match field {
-        FunderOrderField::Name => (programme::Column::SearchText, "name"),
+        FunderOrderField::Name => (programme::Column::SortName, "name"),
         FunderOrderField::Key => (programme::Column::Key, "key"),
     };
     SortColumn {
@@ -262,7 +278,7 @@ pub struct NewFunder {
     pub organisation_id: Option<i32>,
     pub country_code: Option<String>,
     pub website: Option<String>,
-    /// Its names in every language, folded into its search text.
+    /// Its names in every language, folded into its sort name.
     pub names: Vec<String>,
 }
 
@@ -275,7 +291,7 @@ pub async fn insert_funder(db: &impl ConnectionTrait, new: NewFunder) -> Result<
         organisation_id: Set(new.organisation_id),
         country_code: Set(new.country_code),
         website: Set(new.website),
-        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     }
     .insert(db)
@@ -290,18 +306,13 @@ pub struct NewProgramme {
     pub funder_id: i32,
     pub parent_id: Option<i32>,
     pub code: Option<String>,
-    /// Its names in every language, folded with the code into its search text.
+    /// Its names in every language, folded into its sort name.
     pub names: Vec<String>,
 }
 
 /// Adds a programme and its rows of the closure table (itself, and its parent's ancestors one
 /// step further); returns its id.
 pub async fn insert_programme(db: &impl ConnectionTrait, new: NewProgramme) -> Result<i32, DbErr> {
-    let searchable = new
-        .names
-        .iter()
-        .map(String::as_str)
-        .chain(new.code.as_deref());
     let row = programme::ActiveModel {
         version: Set(1),
         updated_at: Set(chrono::Utc::now()),
@@ -309,7 +320,7 @@ pub async fn insert_programme(db: &impl ConnectionTrait, new: NewProgramme) -> R
         funder_id: Set(new.funder_id),
         parent_id: Set(new.parent_id),
         code: Set(new.code.clone()),
-        search_text: Set(search_text(searchable)),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     }
     .insert(db)
@@ -501,7 +512,7 @@ pub async fn update_funder(
         organisation_id: Set(new.organisation_id),
         country_code: Set(new.country_code.clone()),
         website: Set(new.website.clone()),
-        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     };
     update_versioned::<funder::Entity>(uow, id, version, row).await
@@ -515,17 +526,12 @@ pub async fn update_programme(
     version: i32,
     new: &NewProgramme,
 ) -> Result<bool, DbErr> {
-    let searchable = new
-        .names
-        .iter()
-        .map(String::as_str)
-        .chain(new.code.as_deref());
     let row = programme::ActiveModel {
         key: Set(new.key.clone()),
         funder_id: Set(new.funder_id),
         parent_id: Set(new.parent_id),
         code: Set(new.code.clone()),
-        search_text: Set(search_text(searchable)),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     };
     update_versioned::<programme::Entity>(uow, id, version, row).await

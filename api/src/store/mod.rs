@@ -22,6 +22,7 @@ pub mod page;
 pub mod places;
 pub mod projects;
 pub mod rate_limits;
+pub mod search;
 pub mod sources;
 pub mod texts;
 pub mod webhooks;
@@ -33,7 +34,7 @@ use sea_orm::{EntityTrait, FromQueryResult, Select};
 pub use sea_orm::DatabaseConnection as Database;
 
 /// A row type the store reads for entity `E`: the entity's model, or a partial model that
-/// leaves out what reads never need (the folded `search_text`).
+/// leaves out what reads never need (the folded `sort_name`).
 pub trait Row<E: EntityTrait>: FromQueryResult + Clone + Send + Sync + 'static {
     /// `select` projected onto this row's columns.
     fn project(select: Select<E>) -> Select<E> {

@@ -1,7 +1,7 @@
 //! Organisations and their participations in projects: rows, filter predicates, orderings and
 //! pages.
 
-use entity::enums::{OrganisationKind, ParticipationRole};
+use entity::enums::{OrganisationKind, ParticipationRole, RecordType};
 use entity::{contact, organisation, organisation_identifier, participation};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -9,14 +9,14 @@ use sea_orm::{
     DerivePartialModel, EntityTrait,
 };
 
-use super::filter::{Filter, Predicate, contains, filtered};
+use super::filter::{Filter, Predicate, TextMatch, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use super::writes::{UnitOfWork, update_versioned};
-use crate::domain::text::search_text;
+use crate::domain::text::sort_name;
 use crate::error::ApiResult;
 
-/// An organisation as reads need it (without its folded search text).
+/// An organisation as reads need it (without its sort name).
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "organisation::Entity", from_query_result)]
 pub struct OrganisationRow {
@@ -46,8 +46,8 @@ pub type ContactRow = entity::contact::Model;
 /// One condition on organisations.
 #[derive(Debug, Clone)]
 pub enum OrganisationPredicate {
-    /// The name contains the text (folded).
-    Text(String),
+    /// A name matches the words (as `search` matches them).
+    Text(TextMatch),
     Country(Vec<String>),
     Kind(Vec<OrganisationKind>),
     /// Takes part in a project in one of the roles (any role when `None`) and in one of the
@@ -62,7 +62,9 @@ impl Predicate for OrganisationPredicate {
     fn condition(&self) -> ApiResult<Condition> {
         use organisation::Column;
         Ok(match self {
-            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Text(text) => {
+                Condition::all().add(Column::Id.in_subquery(text.ids(RecordType::Organisation)?))
+            }
             Self::Country(countries) => {
                 Condition::all().add(Column::CountryCode.is_in(countries.iter().cloned()))
             }
@@ -85,6 +87,12 @@ impl Predicate for OrganisationPredicate {
             }
         })
     }
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        match self {
+            Self::Text(text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 /// What organisations can be ordered by.
@@ -102,7 +110,7 @@ pub fn sort_column(
     descending: bool,
 ) -> SortColumn<organisation::Column> {
     let (column, name) = match field {
-        OrganisationOrderField::Name => (organisation::Column::SearchText, "name"),
+        OrganisationOrderField::Name => (organisation::Column::SortName, "name"),
         OrganisationOrderField::Country => (organisation::Column::CountryCode, "country"),
         OrganisationOrderField::Kind => (organisation::Column::Kind, "kind"),
         OrganisationOrderField::Key => (organisation::Column::Key, "key"),
@@ -136,7 +144,7 @@ pub struct NewOrganisation {
     pub city: Option<String>,
     pub website: Option<String>,
     pub place_id: Option<i32>,
-    /// Its names in every language, folded with the short name into its search text.
+    /// Its names in every language, folded into its sort name.
     pub names: Vec<String>,
     /// Identifiers in other systems: (scheme, value).
     pub identifiers: Vec<(String, String)>,
@@ -145,11 +153,6 @@ pub struct NewOrganisation {
 /// The columns of an organisation as `new` describes it (id, version and time of change
 /// left to the write).
 fn columns(new: &NewOrganisation) -> organisation::ActiveModel {
-    let searchable = new
-        .names
-        .iter()
-        .map(String::as_str)
-        .chain(new.short_name.as_deref());
     organisation::ActiveModel {
         key: Set(new.key.clone()),
         kind: Set(new.kind),
@@ -158,7 +161,7 @@ fn columns(new: &NewOrganisation) -> organisation::ActiveModel {
         city: Set(new.city.clone()),
         website: Set(new.website.clone()),
         place_id: Set(new.place_id),
-        search_text: Set(search_text(searchable)),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     }
 }

@@ -1,21 +1,21 @@
 //! Places (countries, regions, municipalities, settlements, venues) in a tree: rows, filter
 //! predicates, orderings and pages.
 
-use entity::enums::PlaceKind;
+use entity::enums::{PlaceKind, RecordType};
 use entity::place;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    DerivePartialModel, EntityTrait, QueryFilter, QuerySelect,
+    DerivePartialModel, EntityTrait, QueryFilter,
 };
 
-use super::filter::{Filter, Predicate, contains, filtered};
+use super::filter::{Filter, Predicate, TextMatch, filtered};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use super::writes::{UnitOfWork, update_versioned};
-use crate::domain::text::search_text;
+use crate::domain::text::sort_name;
 use crate::error::ApiResult;
 
-/// A place as reads need it (without its folded search text).
+/// A place as reads need it (without its sort name).
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "place::Entity", from_query_result)]
 pub struct PlaceRow {
@@ -37,8 +37,8 @@ pub type ProjectPlaceRow = entity::project_place::Model;
 /// One condition on places.
 #[derive(Debug, Clone)]
 pub enum PlacePredicate {
-    /// The name contains the text (folded).
-    Text(String),
+    /// A name matches the words (as `search` matches them).
+    Text(TextMatch),
     Kind(Vec<PlaceKind>),
     Country(Vec<String>),
     /// Directly in one of these places.
@@ -50,13 +50,21 @@ impl Predicate for PlacePredicate {
         use place::Column;
         let all = Condition::all();
         Ok(match self {
-            Self::Text(text) => contains(Column::SearchText, text),
+            Self::Text(text) => {
+                Condition::all().add(Column::Id.in_subquery(text.ids(RecordType::Place)?))
+            }
             Self::Kind(kinds) => all.add(Column::Kind.is_in(kinds.iter().copied())),
             Self::Country(countries) => {
                 all.add(Column::CountryCode.is_in(countries.iter().cloned()))
             }
             Self::Parent(ids) => all.add(Column::ParentId.is_in(ids.iter().copied())),
         })
+    }
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        match self {
+            Self::Text(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
@@ -72,7 +80,7 @@ pub enum PlaceOrderField {
 /// The sort column of places by `field`.
 pub fn sort_column(field: PlaceOrderField, descending: bool) -> SortColumn<place::Column> {
     let (column, name) = match field {
-        PlaceOrderField::Name => (place::Column::SearchText, "name"),
+        PlaceOrderField::Name => (place::Column::SortName, "name"),
         PlaceOrderField::Kind => (place::Column::Kind, "kind"),
         PlaceOrderField::Country => (place::Column::CountryCode, "country"),
         PlaceOrderField::Key => (place::Column::Key, "key"),
@@ -104,7 +112,7 @@ pub struct NewPlace {
     pub parent_id: Option<i32>,
     pub code: Option<String>,
     pub country_code: String,
-    /// Its names in every language, folded into its search text.
+    /// Its names in every language, folded into its sort name.
     pub names: Vec<String>,
 }
 
@@ -118,7 +126,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPlace) -> Result<i32, DbE
         parent_id: Set(new.parent_id),
         code: Set(new.code),
         country_code: Set(new.country_code),
-        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     }
     .insert(db)
@@ -126,22 +134,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPlace) -> Result<i32, DbE
     Ok(row.id)
 }
 
-/// The folded names of these places, for the search text of the projects that cover them.
-pub async fn search_texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<String>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    place::Entity::find()
-        .select_only()
-        .column(place::Column::SearchText)
-        .filter(place::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await
-}
 
-/// Writes place `id` as `new` describes it, if it is still at `version`, and refreshes the
-/// search text of the projects that cover it (they are found by its names).
+/// Writes place `id` as `new` describes it, if it is still at `version`.
 pub async fn update(
     uow: &UnitOfWork<'_>,
     id: i32,
@@ -154,7 +148,7 @@ pub async fn update(
         parent_id: Set(new.parent_id),
         code: Set(new.code.clone()),
         country_code: Set(new.country_code.clone()),
-        search_text: Set(search_text(new.names.iter().map(String::as_str))),
+        sort_name: Set(sort_name(new.names.iter().map(String::as_str))),
         ..Default::default()
     };
     update_versioned::<place::Entity>(uow, id, version, row).await

@@ -2,7 +2,7 @@
 //! status, place and cross-border), their orderings and pages.
 
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::enums::{DatePrecision, ParticipationRole};
+use entity::enums::{DatePrecision, ParticipationRole, RecordType};
 use entity::{organisation, participation, project, project_place};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
@@ -10,16 +10,15 @@ use sea_orm::{
     DerivePartialModel, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::filter::{Filter, Predicate, contains, filtered};
+use super::filter::{Filter, Predicate, TextMatch, filtered};
 use super::funding::{in_programme_subtree, projects_funded_by};
 use super::page::{Page, PageRequest, SortColumn, SortKind, page};
 use super::partial_row;
 use super::writes::{UnitOfWork, update_versioned};
 use crate::domain::project::{CROSS_BORDER_COUNTRIES, ProjectStatus};
-use crate::domain::text::search_text;
 use crate::error::ApiResult;
 
-/// A project as reads need it (without its folded search text).
+/// A project as reads need it.
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "project::Entity", from_query_result)]
 pub struct ProjectRow {
@@ -55,8 +54,9 @@ pub struct ParticipantPredicate {
 /// One condition on projects.
 #[derive(Debug, Clone)]
 pub enum ProjectPredicate {
-    /// Title, acronym, summary or a covered place contains the text (folded).
-    Text(String),
+    /// Its texts, its acronym or the name of a place it covers match the words (as `search`
+    /// matches them).
+    Text(TextMatch),
     /// Some participation matches.
     Participant(ParticipantPredicate),
     /// Funded by one of these funders, by any route a source names one
@@ -178,7 +178,10 @@ impl Predicate for ProjectPredicate {
     fn condition(&self) -> ApiResult<Condition> {
         use project::Column;
         Ok(match self {
-            Self::Text(text) => contains(Column::SearchText, text),
+            // Its own texts and the names of the places it covers ("Rezekne").
+            Self::Text(text) => {
+                Condition::all().add(Column::Id.in_subquery(text.ids(RecordType::Project)?))
+            }
             Self::Participant(participant) => {
                 Condition::all().add(Column::Id.in_subquery(participant.projects()))
             }
@@ -233,6 +236,12 @@ impl Predicate for ProjectPredicate {
                 Condition::all().add(Column::Id.not_in_subquery(cross_border_projects()))
             }
         })
+    }
+    fn text_mut(&mut self) -> Option<&mut TextMatch> {
+        match self {
+            Self::Text(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
@@ -321,29 +330,15 @@ pub struct NewProject {
     pub stated_total: Option<(i64, String)>,
     pub stated_partner_count: Option<i32>,
     pub stated_country_count: Option<i32>,
-    /// Texts to find the project by (titles, summaries in every language), folded into its
-    /// search text with its acronym and the names of the places it covers.
-    pub searchable: Vec<String>,
     /// The places it covers, in order.
     pub place_ids: Vec<i32>,
 }
 
-/// The columns of a project as `new` describes it, with its start year and search text (id,
-/// version and time of change left to the write).
-async fn columns(
-    db: &impl ConnectionTrait,
-    new: &NewProject,
-) -> Result<project::ActiveModel, DbErr> {
-    // Searching for a place finds the projects that cover it ("Rezekne").
-    let place_names = super::places::search_texts(db, &new.place_ids).await?;
-    let searchable = new
-        .searchable
-        .iter()
-        .chain(new.acronym.iter())
-        .chain(place_names.iter())
-        .map(String::as_str);
+/// The columns of a project as `new` describes it, with its start year (id, version and time
+/// of change left to the write).
+fn columns(new: &NewProject) -> project::ActiveModel {
     let (stated_total_minor, stated_total_currency) = new.stated_total.clone().unzip();
-    Ok(project::ActiveModel {
+    project::ActiveModel {
         key: Set(new.key.clone()),
         acronym: Set(new.acronym.clone()),
         start_date: Set(new.start.map(|(date, _)| date)),
@@ -358,10 +353,9 @@ async fn columns(
         stated_total_currency: Set(stated_total_currency),
         stated_partner_count: Set(new.stated_partner_count),
         stated_country_count: Set(new.stated_country_count),
-        search_text: Set(search_text(searchable)),
         start_year: Set(new.start.map(|(date, _)| date.year())),
         ..Default::default()
-    })
+    }
 }
 
 /// Replaces the places project `id` covers.
@@ -384,10 +378,10 @@ async fn set_places(db: &impl ConnectionTrait, id: i32, place_ids: &[i32]) -> Re
     Ok(())
 }
 
-/// Adds a project with its start year, its search text and the places it covers; returns its
+/// Adds a project with its start year and the places it covers; returns its
 /// id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewProject) -> Result<i32, DbErr> {
-    let mut row = columns(db, &new).await?;
+    let mut row = columns(&new);
     row.version = Set(1);
     row.updated_at = Set(chrono::Utc::now());
     let row = row.insert(db).await?;
@@ -403,7 +397,7 @@ pub async fn update(
     version: i32,
     new: &NewProject,
 ) -> Result<bool, DbErr> {
-    let row = columns(uow.db(), new).await?;
+    let row = columns(new);
     if !update_versioned::<project::Entity>(uow, id, version, row).await? {
         return Ok(false);
     }
@@ -423,40 +417,3 @@ pub async fn place_ids(db: &impl ConnectionTrait, id: i32) -> Result<Vec<i32>, D
         .await
 }
 
-/// Recomputes the search text of the projects that cover place `place_id` (after its names
-/// changed): titles and summaries in every language, acronym, and the names of their places.
-pub async fn refresh_search_texts_covering(
-    db: &impl ConnectionTrait,
-    place_id: i32,
-) -> Result<(), DbErr> {
-    use entity::enums::RecordType;
-    let project_ids: Vec<i32> = project_place::Entity::find()
-        .select_only()
-        .column(project_place::Column::ProjectId)
-        .filter(project_place::Column::PlaceId.eq(place_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for id in project_ids {
-        let Some(row) = project::Entity::find_by_id(id).one(db).await? else {
-            continue;
-        };
-        let texts = super::texts::of_record(db, RecordType::Project, id).await?;
-        let place_names = super::places::search_texts(db, &place_ids(db, id).await?).await?;
-        let searchable = texts
-            .iter()
-            .filter(|t| t.field == "title" || t.field == "summary")
-            .map(|t| t.text.as_str())
-            .chain(row.acronym.as_deref())
-            .chain(place_names.iter().map(String::as_str));
-        project::Entity::update_many()
-            .col_expr(
-                project::Column::SearchText,
-                Expr::value(search_text(searchable)),
-            )
-            .filter(project::Column::Id.eq(id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use crate::domain::text::fold;
 use crate::domain::validation::TextDraft;
 
 /// One text of a record in one language.
@@ -30,11 +31,14 @@ pub struct NewText {
 /// Rows per INSERT of texts: well under either database's limit of bound parameters.
 const TEXTS_PER_INSERT: usize = 500;
 
-/// Adds texts to their records.
+/// Adds texts to their records, with their folded forms for search, and their words to the
+/// vocabulary search corrects typos from.
 pub async fn insert(db: &impl ConnectionTrait, texts: Vec<NewText>) -> Result<(), DbErr> {
+    super::search::add_words(db, texts.iter().map(|t| t.text.as_str())).await?;
     let rows: Vec<localized_text::ActiveModel> = texts
         .into_iter()
         .map(|t| localized_text::ActiveModel {
+            folded: Set(Some(fold(&t.text))),
             record_type: Set(t.record.as_str().to_owned()),
             record_id: Set(t.record_id),
             field: Set(t.field),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::audit_entry;
 use entity::enums::RecordType;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode,
@@ -447,36 +447,25 @@ pub fn is_constraint_violation(error: &DbErr) -> bool {
     }
 }
 
-/// Which of `ids` are records of `E`.
-pub async fn present_ids<E: Versioned>(
+/// Which of `values` stand in `column` of some record of `E`: which ids are stored, or which
+/// keys, for the types that have them.
+pub async fn present<E, V>(
     db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<std::collections::HashSet<i32>, DbErr> {
-    if ids.is_empty() {
+    column: impl IntoColumnRef,
+    values: &[V],
+) -> Result<std::collections::HashSet<V>, DbErr>
+where
+    E: Versioned,
+    V: Clone + Eq + std::hash::Hash + Into<sea_orm::Value> + sea_orm::TryGetable,
+{
+    if values.is_empty() {
         return Ok(Default::default());
     }
-    let found: Vec<i32> = E::find()
+    let column = Expr::col(column);
+    let found: Vec<V> = E::find()
         .select_only()
-        .column(E::id_column())
-        .filter(E::id_column().is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().collect())
-}
-
-/// Which of `keys` are keys of records of `E` (for the types that have one).
-pub async fn present_keys<E: Versioned>(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-) -> Result<std::collections::HashSet<String>, DbErr> {
-    if keys.is_empty() {
-        return Ok(Default::default());
-    }
-    let found: Vec<String> = E::find()
-        .select_only()
-        .expr(Expr::col(Alias::new("key")))
-        .filter(Expr::col(Alias::new("key")).is_in(keys.iter().cloned()))
+        .expr(column.clone())
+        .filter(column.is_in(values.iter().cloned()))
         .into_tuple()
         .all(db)
         .await?;

@@ -17,7 +17,6 @@ fn project(key: &str) -> project::ActiveModel {
     project::ActiveModel {
         key: Set(key.to_owned()),
         working_languages: Set(String::new()),
-        search_text: Set(key.to_owned()),
         ..Default::default()
     }
 }

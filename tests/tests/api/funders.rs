@@ -122,10 +122,11 @@ async fn funding_totals_by_funder_count_the_projects_funded_without_an_amount() 
             app.backend
         );
 
-        // The project filter applies: the text `kopienas` keeps the British Council project.
+        // The project filter applies: the title "Darbīgās kopienas" keeps the British Council
+        // project.
         let latvian = app
             .data(
-                r#"{ fundingTotals(groupBy: [FUNDER], filter: { projects: { text: "kopienas" } }) {
+                r#"{ fundingTotals(groupBy: [FUNDER], filter: { projects: { text: "\"darbigas kopienas\"" } }) {
                      fundedWithoutAmount { funder { key } projectCount } } }"#,
                 json!({}),
             )

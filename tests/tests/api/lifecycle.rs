@@ -286,7 +286,7 @@ async fn every_record_type_is_created_updated_and_deleted_leaving_nothing_behind
         .await;
         let found = app
             .data(
-                "{ projects(filter: { text: \"jauna pilseta\" }) { nodes { key } } }",
+                r#"{ projects(filter: { text: "\"jauna pilseta\"" }) { nodes { key } } }"#,
                 json!({}),
             )
             .await;

@@ -29,6 +29,7 @@ mod protection;
 mod relations;
 mod response_shape;
 mod schema;
+mod search;
 mod scopes;
 mod seed_facts;
 mod startup;

@@ -219,7 +219,7 @@ async fn a_cursor_stays_valid_when_rows_before_it_are_inserted_or_deleted() {
             totalCount edges { cursor node { key } } pageInfo { endCursor } } }";
     let insert = |key: &str| {
         format!(
-            "INSERT INTO places (key, kind, country_code, search_text) \
+            "INSERT INTO places (key, kind, country_code, sort_name) \
              VALUES ('{key}', 'VENUE', 'LV', '{key}')"
         )
     };
