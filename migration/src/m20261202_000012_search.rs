@@ -28,7 +28,11 @@ const SORTED_BY_NAME: [&str; 4] = ["places", "organisations", "funders", "progra
 /// Identifiers matched exactly, with the index each gets on its lower case.
 const IDENTIFIERS: [(&str, &str, &str); 3] = [
     ("projects", "acronym", "ix_projects_acronym_lower"),
-    ("organisations", "short_name", "ix_organisations_short_name_lower"),
+    (
+        "organisations",
+        "short_name",
+        "ix_organisations_short_name_lower",
+    ),
     ("programmes", "code", "ix_programmes_code_lower"),
 ];
 
@@ -93,7 +97,10 @@ const SQLITE_DOWN: &[&str] = &[
 
 async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     for statement in statements {
-        manager.get_connection().execute_unprepared(statement).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(statement)
+            .await?;
     }
     Ok(())
 }
@@ -121,7 +128,9 @@ impl MigrationTrait for Migration {
         for (table, column, index) in IDENTIFIERS {
             manager
                 .get_connection()
-                .execute_unprepared(&format!("CREATE INDEX {index} ON {table} (lower({column}))"))
+                .execute_unprepared(&format!(
+                    "CREATE INDEX {index} ON {table} (lower({column}))"
+                ))
                 .await?;
         }
         for table in SORTED_BY_NAME {

@@ -279,7 +279,10 @@ const FRAGMENT_CHARS: usize = 160;
 pub fn highlight(text: &str, marker: &Marker) -> Option<String> {
     let mut marked: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         let in_word = i < text.len() && c.is_alphanumeric();
         match (in_word, start) {
             (true, None) => start = Some(i),

@@ -7,13 +7,13 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{FundingKind, OrderDirection};
 use super::filter::{FilterInput, logical_filter, store_filter};
-use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Funder, FundingLine, Organisation, Programme, Project, SourceDocument};
 use super::scalars::{CountryCode, CurrencyCode, Decimal, LanguageCode, Money};
 use super::text::{self, LocalizedText};
 use crate::domain::funding::check_funding;
 use crate::error::{ApiError, ApiResult};
+use crate::store::filter::TextMatch;
 use crate::store::funding::{
     self as store, FunderOrderField as StoredFunderOrder, FunderPredicate,
     FundingLineOrderField as StoredLineOrder, FundingLinePredicate, ProgrammePredicate,

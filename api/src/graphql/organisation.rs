@@ -8,13 +8,13 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{OrderDirection, OrganisationKind, ParticipationRole};
 use super::filter::{FilterInput, logical_filter, store_filter};
-use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Contact, Organisation, Participation, Place, Project, SourceDocument};
 use super::participation;
 use super::scalars::{CountryCode, LanguageCode};
 use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
+use crate::store::filter::TextMatch;
 use crate::store::organisations::{
     self, OrganisationOrderField as StoredOrderField, OrganisationPredicate,
 };

@@ -7,12 +7,12 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{OrderDirection, PlaceKind};
 use super::filter::{FilterInput, logical_filter, store_filter};
-use crate::store::filter::TextMatch;
 use super::ids;
 use super::nodes::{Place, Project, SourceDocument};
 use super::scalars::{CountryCode, LanguageCode};
 use super::text::{self, LocalizedText};
 use crate::error::ApiResult;
+use crate::store::filter::TextMatch;
 use crate::store::places::{self, PlaceOrderField as StoredOrderField, PlacePredicate};
 
 /// A country, region, municipality, settlement or venue.

@@ -8,7 +8,6 @@ use super::connection::{connection, page_request};
 use super::context::{db, loaders};
 use super::enums::{DatePrecision, OrderDirection, OutcomeKind, ParticipationRole, ProjectStatus};
 use super::filter::{DateRange, FilterInput, logical_filter, store_filter};
-use crate::store::filter::TextMatch;
 use super::funding::{FundingCheck, funding_check};
 use super::ids;
 use super::nodes::{
@@ -18,6 +17,7 @@ use super::scalars::{CountryCode, Date, LanguageCode, Money};
 use super::text::{self as common, LocalizedText};
 use crate::domain::project::{is_cross_border, status_on};
 use crate::error::ApiResult;
+use crate::store::filter::TextMatch;
 use crate::store::places::ProjectPlaceRow;
 use crate::store::projects::{
     self, ParticipantPredicate, ProjectOrderField as StoredOrderField, ProjectPredicate,

@@ -88,7 +88,9 @@ impl SearchHit {
             Some(Node::Event(r)) => SearchResult::Event(r),
             Some(Node::Place(r)) => SearchResult::Place(r),
             // Deleted since the search ran, or (a bug) a type search never finds.
-            _ => return Err(ApiError::bad_input("the record was deleted during the search").into()),
+            _ => {
+                return Err(ApiError::bad_input("the record was deleted during the search").into());
+            }
         })
     }
 
@@ -144,7 +146,9 @@ impl SearchQuery {
         #[graphql(desc = "Kinds of record to find; all when absent or empty.")] types: Option<
             Vec<SearchType>,
         >,
-        #[graphql(desc = "Language to prefer: its texts count half again and are highlighted first.")]
+        #[graphql(
+            desc = "Language to prefer: its texts count half again and are highlighted first."
+        )]
         lang: Option<LanguageCode>,
         #[graphql(desc = "Return at most this many hits.")] first: Option<i32>,
         #[graphql(desc = "Start after the hit with this cursor (from the same search).")]

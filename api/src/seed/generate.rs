@@ -23,8 +23,8 @@ use sea_orm::{
 };
 
 use crate::domain::text::fold;
-use crate::store::search;
 use crate::store::derived;
+use crate::store::search;
 
 /// What to generate.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,17 +64,45 @@ const COUNTRIES: [&str; 30] = [
 ];
 /// Topics of generated projects: (Latvian, English, Lithuanian).
 const TOPICS: [(&str, &str, &str); 12] = [
-    ("kultūras mantojums", "cultural heritage", "kultūros paveldas"),
-    ("pieaugušo izglītība", "adult education", "suaugusiųjų švietimas"),
+    (
+        "kultūras mantojums",
+        "cultural heritage",
+        "kultūros paveldas",
+    ),
+    (
+        "pieaugušo izglītība",
+        "adult education",
+        "suaugusiųjų švietimas",
+    ),
     ("jaunatnes darbs", "youth work", "darbas su jaunimu"),
-    ("kopienu attīstība", "community development", "bendruomenių plėtra"),
-    ("digitālās prasmes", "digital skills", "skaitmeniniai įgūdžiai"),
-    ("sociālā uzņēmējdarbība", "social entrepreneurship", "socialinis verslumas"),
+    (
+        "kopienu attīstība",
+        "community development",
+        "bendruomenių plėtra",
+    ),
+    (
+        "digitālās prasmes",
+        "digital skills",
+        "skaitmeniniai įgūdžiai",
+    ),
+    (
+        "sociālā uzņēmējdarbība",
+        "social entrepreneurship",
+        "socialinis verslumas",
+    ),
     ("muzeju pedagoģija", "museum education", "muziejų edukacija"),
-    ("bibliotēku pakalpojumi", "library services", "bibliotekų paslaugos"),
+    (
+        "bibliotēku pakalpojumi",
+        "library services",
+        "bibliotekų paslaugos",
+    ),
     ("brīvprātīgais darbs", "volunteering", "savanorystė"),
     ("koprade", "co-creation", "bendrakūra"),
-    ("vides izglītība", "environmental education", "aplinkosauginis švietimas"),
+    (
+        "vides izglītība",
+        "environmental education",
+        "aplinkosauginis švietimas",
+    ),
     ("lauku attīstība", "rural development", "kaimo plėtra"),
 ];
 /// Whom generated projects serve: (Latvian, English, Lithuanian).
@@ -84,14 +112,38 @@ const AUDIENCES: [(&str, &str, &str); 8] = [
     ("skolotājiem", "for teachers", "mokytojams"),
     ("bibliotekāriem", "for librarians", "bibliotekininkams"),
     ("imigrantiem", "for migrants", "migrantams"),
-    ("lauku kopienām", "for rural communities", "kaimo bendruomenėms"),
-    ("cilvēkiem ar invaliditāti", "for people with disabilities", "žmonėms su negalia"),
-    ("muzeju darbiniekiem", "for museum staff", "muziejų darbuotojams"),
+    (
+        "lauku kopienām",
+        "for rural communities",
+        "kaimo bendruomenėms",
+    ),
+    (
+        "cilvēkiem ar invaliditāti",
+        "for people with disabilities",
+        "žmonėms su negalia",
+    ),
+    (
+        "muzeju darbiniekiem",
+        "for museum staff",
+        "muziejų darbuotojams",
+    ),
 ];
 /// Towns and regions generated projects take place in, as written locally.
 const TOWNS: [&str; 14] = [
-    "Rēzekne", "Ķekava", "Daugavpils", "Jelgava", "Liepāja", "Latgale", "Šiauliai", "Kaunas",
-    "Panevėžys", "Klaipėda", "Žemaitija", "Tartu", "Bodø", "Jyväskylä",
+    "Rēzekne",
+    "Ķekava",
+    "Daugavpils",
+    "Jelgava",
+    "Liepāja",
+    "Latgale",
+    "Šiauliai",
+    "Kaunas",
+    "Panevėžys",
+    "Klaipėda",
+    "Žemaitija",
+    "Tartu",
+    "Bodø",
+    "Jyväskylä",
 ];
 /// Titles of generated outcomes, by kind (deliverable, activity, indicator).
 const OUTCOME_TITLES: [&str; 3] = ["Mācību materiāls", "Darbnīca", "Apmācīto dalībnieku skaits"];
@@ -99,8 +151,14 @@ const OUTCOME_TITLES: [&str; 3] = ["Mācību materiāls", "Darbnīca", "Apmācī
 const EVENT_TITLES: [&str; 4] = ["Partneru tikšanās", "Seminārs", "Konference", "Apmācības"];
 /// Words for kinds of organisation in generated names.
 const BODIES: [&str; 8] = [
-    "biedrība", "muzejs", "bibliotēka", "tautskola", "jauniešu centrs", "novada pašvaldība",
-    "mācību centrs", "kultūras nams",
+    "biedrība",
+    "muzejs",
+    "bibliotēka",
+    "tautskola",
+    "jauniešu centrs",
+    "novada pašvaldība",
+    "mācību centrs",
+    "kultūras nams",
 ];
 
 const UNITS: [&str; 6] = [
@@ -345,7 +403,7 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
                     funder_id: Set(funder_id),
                     parent_id: Set(Some(top_id)),
                     code: Set(Some(format!("G{f}{top}{child}"))),
-                sort_name: Set(format!("programme {f}.{top}.{child}")),
+                    sort_name: Set(format!("programme {f}.{top}.{child}")),
                 });
                 texts.push(text(
                     RecordType::Programme,
@@ -645,7 +703,11 @@ fn generate_project(
             outcome_id,
             "title",
             "lv",
-            format!("{} {}: {topic_lv}", OUTCOME_TITLES[kind_index], position + 1),
+            format!(
+                "{} {}: {topic_lv}",
+                OUTCOME_TITLES[kind_index],
+                position + 1
+            ),
         ));
         rows.outcomes.push(outcome::ActiveModel {
             version: Set(1),

@@ -9,8 +9,8 @@ use super::{Change, Record, global_id, texts_json};
 use crate::domain::audit::Snapshot;
 use crate::domain::validation::{Code, FieldPath, MAX_SHORT_TEXT, TextDraft, Violations};
 use crate::store::places::{self, NewPlace};
-use crate::store::writes::{UnitOfWork, count_with};
 use crate::store::texts;
+use crate::store::writes::{UnitOfWork, count_with};
 
 /// Most levels the place tree may have.
 const MAX_TREE_DEPTH: usize = 32;

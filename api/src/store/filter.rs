@@ -3,8 +3,8 @@
 //! SQL by its store module. The schema builds these trees from its inputs; no GraphQL type
 //! reaches SQL.
 
-use sea_orm::sea_query::extension::postgres::PgFunc;
 use entity::enums::RecordType;
+use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::{Condition, DbBackend, EntityTrait, QueryFilter, Select};
 

@@ -134,7 +134,6 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPlace) -> Result<i32, DbE
     Ok(row.id)
 }
 
-
 /// Writes place `id` as `new` describes it, if it is still at `version`.
 pub async fn update(
     uow: &UnitOfWork<'_>,

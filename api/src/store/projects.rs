@@ -416,4 +416,3 @@ pub async fn place_ids(db: &impl ConnectionTrait, id: i32) -> Result<Vec<i32>, D
         .all(db)
         .await
 }
-

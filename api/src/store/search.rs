@@ -16,8 +16,8 @@ use sea_orm::sea_query::{
     SelectStatement, UnionType,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use crate::domain::search::{self, MAX_ALTERNATIVES, SearchQuery, Term};
@@ -54,7 +54,12 @@ const EXCLUDED: i32 = -1;
 /// case, as strongly as a title.
 const IDENTIFIERS: [(RecordType, &str, &str, &str); 3] = [
     (RecordType::Project, "projects", "acronym", "acronym"),
-    (RecordType::Organisation, "organisations", "short_name", "shortName"),
+    (
+        RecordType::Organisation,
+        "organisations",
+        "short_name",
+        "shortName",
+    ),
     (RecordType::Programme, "programmes", "code", "code"),
 ];
 
@@ -201,12 +206,29 @@ fn grouped(
     let query = &prepared.query;
     let mut arms: Vec<SelectStatement> = Vec::new();
     let covering = types.contains(&RecordType::Project);
-    let clauses = (0..).zip(&query.clauses).map(|(clause, terms)| (clause, terms.as_slice(), scored));
-    let excluded = (!query.excluded.is_empty()).then_some((EXCLUDED, query.excluded.as_slice(), false));
+    let clauses = (0..)
+        .zip(&query.clauses)
+        .map(|(clause, terms)| (clause, terms.as_slice(), scored));
+    let excluded =
+        (!query.excluded.is_empty()).then_some((EXCLUDED, query.excluded.as_slice(), false));
     for (clause, terms, scored) in clauses.chain(excluded) {
-        arms.push(text_arm(prepared, terms, clause, Source::Own(types), lang, scored));
+        arms.push(text_arm(
+            prepared,
+            terms,
+            clause,
+            Source::Own(types),
+            lang,
+            scored,
+        ));
         if covering {
-            arms.push(text_arm(prepared, terms, clause, Source::CoveredPlaces, lang, scored));
+            arms.push(text_arm(
+                prepared,
+                terms,
+                clause,
+                Source::CoveredPlaces,
+                lang,
+                scored,
+            ));
         }
         arms.extend(identifier_arms(terms, clause, types));
     }
@@ -218,7 +240,10 @@ fn grouped(
     Query::select()
         .columns(["record_type", "record_id"].map(Alias::new))
         // Whole millionths: scores compare exactly when a page seeks past the last one.
-        .expr_as(Expr::cust("CAST(ROUND(SUM(score) * 1000000) AS BIGINT)"), "score")
+        .expr_as(
+            Expr::cust("CAST(ROUND(SUM(score) * 1000000) AS BIGINT)"),
+            "score",
+        )
         .from_subquery(union, "matched")
         .group_by_col("record_type")
         .group_by_col("record_id")
@@ -372,9 +397,7 @@ fn tsquery(prepared: &Prepared, terms: &[Term]) -> Expr {
                 ("partnership_lt", word.clone()),
             ]
             .into_iter()
-            .map(|(name, text)| {
-                Expr::from(Func::cust("to_tsquery").arg(config(name)).arg(text))
-            })
+            .map(|(name, text)| Expr::from(Func::cust("to_tsquery").arg(config(name)).arg(text)))
             .reduce(tsquery_or)
             .unwrap_or_else(|| Expr::cust("''::tsquery"))
         }
@@ -571,11 +594,9 @@ pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             break;
         };
         after = last;
-        let folded = rows
-            .iter()
-            .fold(CaseStatement::new(), |case, (id, text)| {
-                case.case(Expr::col(Column::Id).eq(*id), Expr::val(fold(text)))
-            });
+        let folded = rows.iter().fold(CaseStatement::new(), |case, (id, text)| {
+            case.case(Expr::col(Column::Id).eq(*id), Expr::val(fold(text)))
+        });
         localized_text::Entity::update_many()
             .col_expr(Column::Folded, folded.into())
             .filter(Column::Id.is_in(rows.iter().map(|(id, _)| *id)))

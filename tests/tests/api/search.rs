@@ -60,10 +60,20 @@ async fn search_ignores_case_and_diacritics_and_matches_word_starts() {
             app.backend
         );
         let found = hits(&search(&app, "kekavas", json!({ "types": ["ORGANISATION"] })).await);
-        assert_eq!(found.first().map(String::as_str), Some("Organisation:kekavas-jic"), "[{}]", app.backend);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some("Organisation:kekavas-jic"),
+            "[{}]",
+            app.backend
+        );
         // "kopstr" is the start of "kopstrādes".
         let found = hits(&search(&app, "kopstr", json!({ "types": ["PROJECT"] })).await);
-        assert_eq!(found, vec!["Project:kopstrade-jaunatnes-centros"], "[{}]", app.backend);
+        assert_eq!(
+            found,
+            vec!["Project:kopstrade-jaunatnes-centros"],
+            "[{}]",
+            app.backend
+        );
     }
 }
 
@@ -74,7 +84,12 @@ async fn a_word_with_a_typo_still_finds_its_record() {
         let found = hits(&search(&app, "rezekme", json!({ "types": ["PLACE"] })).await);
         assert_eq!(found, vec!["Place:rezeknes-novads"], "[{}]", app.backend);
         let found = hits(&search(&app, "kopstradez", json!({ "types": ["PROJECT"] })).await);
-        assert_eq!(found, vec!["Project:kopstrade-jaunatnes-centros"], "[{}]", app.backend);
+        assert_eq!(
+            found,
+            vec!["Project:kopstrade-jaunatnes-centros"],
+            "[{}]",
+            app.backend
+        );
         // Short words and codes are never corrected.
         let found = hits(&search(&app, "lt11", json!({})).await);
         assert!(found.is_empty(), "[{}] {found:?}", app.backend);
@@ -84,19 +99,47 @@ async fn a_word_with_a_typo_still_finds_its_record() {
 #[tokio::test]
 async fn phrases_exclusions_and_or_are_understood() {
     for app in TestApp::all().await {
-        let phrase = hits(&search(&app, "\"kulturas menedzeriem\"", json!({ "types": ["PROJECT"] })).await);
+        let phrase = hits(
+            &search(
+                &app,
+                "\"kulturas menedzeriem\"",
+                json!({ "types": ["PROJECT"] }),
+            )
+            .await,
+        );
         assert_eq!(phrase, vec!["Project:co-op"], "[{}]", app.backend);
         // The same words out of order are not the phrase.
-        let reversed = hits(&search(&app, "\"menedzeriem kulturas\"", json!({ "types": ["PROJECT"] })).await);
+        let reversed = hits(
+            &search(
+                &app,
+                "\"menedzeriem kulturas\"",
+                json!({ "types": ["PROJECT"] }),
+            )
+            .await,
+        );
         assert!(reversed.is_empty(), "[{}] {reversed:?}", app.backend);
-        let either = hits(&search(&app, "kopstrades or koprade", json!({ "types": ["PROJECT"] })).await);
+        let either = hits(
+            &search(
+                &app,
+                "kopstrades or koprade",
+                json!({ "types": ["PROJECT"] }),
+            )
+            .await,
+        );
         assert!(
             either.contains(&"Project:co-op".to_owned())
                 && either.contains(&"Project:kopstrade-jaunatnes-centros".to_owned()),
             "[{}] {either:?}",
             app.backend
         );
-        let without = hits(&search(&app, "kopstrades or koprade -jaunatnes", json!({ "types": ["PROJECT"] })).await);
+        let without = hits(
+            &search(
+                &app,
+                "kopstrades or koprade -jaunatnes",
+                json!({ "types": ["PROJECT"] }),
+            )
+            .await,
+        );
         assert!(
             without.contains(&"Project:co-op".to_owned())
                 && !without.contains(&"Project:kopstrade-jaunatnes-centros".to_owned()),
@@ -111,12 +154,19 @@ async fn codes_are_found_as_whole_words_and_rank_first() {
     for app in TestApp::all().await {
         let data = search(&app, "LT10", json!({})).await;
         let found = hits(&data);
-        assert_eq!(found.first().map(String::as_str), Some("Programme:lt10"), "[{}] {found:?}", app.backend);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some("Programme:lt10"),
+            "[{}] {found:?}",
+            app.backend
+        );
         let highlights = &data["search"]["edges"][0]["node"]["highlights"];
         assert!(
             highlights
                 .as_array()
-                .is_some_and(|h| h.iter().any(|h| h["field"] == "code" && h["fragment"] == "<mark>LT10</mark>" && h["lang"].is_null())),
+                .is_some_and(|h| h.iter().any(|h| h["field"] == "code"
+                    && h["fragment"] == "<mark>LT10</mark>"
+                    && h["lang"].is_null())),
             "[{}] {highlights:#}",
             app.backend
         );
@@ -126,17 +176,36 @@ async fn codes_are_found_as_whole_words_and_rank_first() {
 #[tokio::test]
 async fn titles_rank_above_summaries_and_highlights_mark_matches_and_escape_the_rest() {
     for app in TestApp::all().await {
-        let data = search(&app, "kopienas", json!({ "types": ["PROJECT"], "lang": "lv" })).await;
-        let edges = data["search"]["edges"].as_array().cloned().unwrap_or_default();
+        let data = search(
+            &app,
+            "kopienas",
+            json!({ "types": ["PROJECT"], "lang": "lv" }),
+        )
+        .await;
+        let edges = data["search"]["edges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(!edges.is_empty(), "[{}] {data:#}", app.backend);
-        let scores: Vec<f64> = edges.iter().filter_map(|e| e["node"]["score"].as_f64()).collect();
-        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "[{}] best first: {scores:?}", app.backend);
+        let scores: Vec<f64> = edges
+            .iter()
+            .filter_map(|e| e["node"]["score"].as_f64())
+            .collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "[{}] best first: {scores:?}",
+            app.backend
+        );
         for edge in &edges {
             for highlight in edge["node"]["highlights"].as_array().into_iter().flatten() {
                 let fragment = highlight["fragment"].as_str().unwrap_or_default();
                 assert!(fragment.contains("<mark>"), "[{}] {highlight}", app.backend);
                 let unmarked = fragment.replace("<mark>", "").replace("</mark>", "");
-                assert!(!unmarked.contains('<') && !unmarked.contains('>'), "[{}] escaped: {fragment}", app.backend);
+                assert!(
+                    !unmarked.contains('<') && !unmarked.contains('>'),
+                    "[{}] escaped: {fragment}",
+                    app.backend
+                );
             }
         }
         // A title match outweighs a summary match: the first highlight of the first hit is
@@ -150,7 +219,12 @@ async fn titles_rank_above_summaries_and_highlights_mark_matches_and_escape_the_
 #[tokio::test]
 async fn pages_of_hits_follow_each_other_without_repeats() {
     for app in TestApp::all().await {
-        let all = search(&app, "projekts or projekta or projektas", json!({ "first": 50 })).await;
+        let all = search(
+            &app,
+            "projekts or projekta or projektas",
+            json!({ "first": 50 }),
+        )
+        .await;
         let every = hits(&all);
         let total = all["search"]["totalCount"].as_u64().unwrap_or_default();
         assert!(total >= 3, "[{}] {total}", app.backend);
@@ -158,7 +232,12 @@ async fn pages_of_hits_follow_each_other_without_repeats() {
         let mut paged = Vec::new();
         let mut after = Value::Null;
         loop {
-            let page = search(&app, "projekts or projekta or projektas", json!({ "first": 2, "after": after })).await;
+            let page = search(
+                &app,
+                "projekts or projekta or projektas",
+                json!({ "first": 2, "after": after }),
+            )
+            .await;
             paged.extend(hits(&page));
             if page["search"]["pageInfo"]["hasNextPage"] != true {
                 break;
@@ -173,7 +252,14 @@ async fn pages_of_hits_follow_each_other_without_repeats() {
 async fn bad_searches_are_refused_with_bad_user_input() {
     for app in TestApp::all().await {
         let long = "a".repeat(201);
-        for query in ["", "   ", "-kopienas", "?!", long.as_str(), "a b c d e f g h i"] {
+        for query in [
+            "",
+            "   ",
+            "-kopienas",
+            "?!",
+            long.as_str(),
+            "a b c d e f g h i",
+        ] {
             let codes = app.error_codes(SEARCH, json!({ "query": query })).await;
             assert_eq!(codes, vec!["BAD_USER_INPUT"], "[{}] {query:?}", app.backend);
         }
@@ -182,9 +268,17 @@ async fn bad_searches_are_refused_with_bad_user_input() {
         let codes = app
             .error_codes(SEARCH, json!({ "query": "kekavas", "after": cursor }))
             .await;
-        assert_eq!(codes, vec!["BAD_USER_INPUT"], "[{}] a cursor of another search", app.backend);
+        assert_eq!(
+            codes,
+            vec!["BAD_USER_INPUT"],
+            "[{}] a cursor of another search",
+            app.backend
+        );
         let codes = app
-            .error_codes(SEARCH, json!({ "query": "kekavas", "after": "not-a-cursor" }))
+            .error_codes(
+                SEARCH,
+                json!({ "query": "kekavas", "after": "not-a-cursor" }),
+            )
             .await;
         assert_eq!(codes, vec!["BAD_USER_INPUT"], "[{}]", app.backend);
         let codes = app
@@ -192,10 +286,26 @@ async fn bad_searches_are_refused_with_bad_user_input() {
             .await;
         assert_eq!(codes, vec!["BAD_USER_INPUT"], "[{}]", app.backend);
         // Query syntax characters are words' edges, never SQL or index syntax.
-        for query in ["\"", "kopienas\" OR \"x", "kopienas*", "a:* | b", "'; DROP TABLE projects; --", "NEAR(a b)"] {
+        for query in [
+            "\"",
+            "kopienas\" OR \"x",
+            "kopienas*",
+            "a:* | b",
+            "'; DROP TABLE projects; --",
+            "NEAR(a b)",
+        ] {
             let body = app.post(SEARCH, json!({ "query": query })).await;
-            let codes: Vec<&str> = body["errors"].as_array().into_iter().flatten().filter_map(|e| e["extensions"]["code"].as_str()).collect();
-            assert!(codes.iter().all(|c| *c == "BAD_USER_INPUT"), "[{}] {query:?}: {body:#}", app.backend);
+            let codes: Vec<&str> = body["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["extensions"]["code"].as_str())
+                .collect();
+            assert!(
+                codes.iter().all(|c| *c == "BAD_USER_INPUT"),
+                "[{}] {query:?}: {body:#}",
+                app.backend
+            );
         }
     }
 }
@@ -214,11 +324,19 @@ async fn text_filters_match_as_search_does() {
                     json!({ "text": text }),
                 )
                 .await;
-            let keys: Vec<&str> = data["projects"]["nodes"].as_array().into_iter().flatten().filter_map(|n| n["key"].as_str()).collect();
+            let keys: Vec<&str> = data["projects"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n["key"].as_str())
+                .collect();
             assert_eq!(keys, expected, "[{}] {text:?}", app.backend);
         }
         let codes = app
-            .error_codes("{ projects(filter: { text: \"-x\" }) { nodes { key } } }", json!({}))
+            .error_codes(
+                "{ projects(filter: { text: \"-x\" }) { nodes { key } } }",
+                json!({}),
+            )
             .await;
         assert_eq!(codes, vec!["BAD_USER_INPUT"], "[{}]", app.backend);
     }
@@ -236,9 +354,19 @@ async fn the_index_follows_every_write_in_the_same_transaction() {
             .await;
         let id = created["data"]["createProject"]["project"]["id"].clone();
         assert!(id.is_string(), "[{}] {created:#}", app.backend);
-        assert_eq!(hits(&search(&app, "dramblys", json!({})).await), vec!["Project:zilonis"], "[{}]", app.backend);
+        assert_eq!(
+            hits(&search(&app, "dramblys", json!({})).await),
+            vec!["Project:zilonis"],
+            "[{}]",
+            app.backend
+        );
         // A typo finds the new word too: the vocabulary grew with the write.
-        assert_eq!(hits(&search(&app, "dramblis", json!({})).await), vec!["Project:zilonis"], "[{}]", app.backend);
+        assert_eq!(
+            hits(&search(&app, "dramblis", json!({})).await),
+            vec!["Project:zilonis"],
+            "[{}]",
+            app.backend
+        );
         let updated = app
             .post_as(
                 EDITOR_KEY,
@@ -246,9 +374,22 @@ async fn the_index_follows_every_write_in_the_same_transaction() {
                 json!({ "id": id }),
             )
             .await;
-        assert_eq!(updated["data"]["updateProject"]["project"]["version"], 2, "[{}] {updated:#}", app.backend);
-        assert!(hits(&search(&app, "dramblys", json!({})).await).is_empty(), "[{}]", app.backend);
-        assert_eq!(hits(&search(&app, "lape", json!({})).await), vec!["Project:zilonis"], "[{}]", app.backend);
+        assert_eq!(
+            updated["data"]["updateProject"]["project"]["version"], 2,
+            "[{}] {updated:#}",
+            app.backend
+        );
+        assert!(
+            hits(&search(&app, "dramblys", json!({})).await).is_empty(),
+            "[{}]",
+            app.backend
+        );
+        assert_eq!(
+            hits(&search(&app, "lape", json!({})).await),
+            vec!["Project:zilonis"],
+            "[{}]",
+            app.backend
+        );
         let deleted = app
             .post_as(
                 EDITOR_KEY,
@@ -257,7 +398,11 @@ async fn the_index_follows_every_write_in_the_same_transaction() {
             )
             .await;
         assert!(deleted["errors"].is_null(), "[{}] {deleted:#}", app.backend);
-        assert!(hits(&search(&app, "lape", json!({})).await).is_empty(), "[{}]", app.backend);
+        assert!(
+            hits(&search(&app, "lape", json!({})).await).is_empty(),
+            "[{}]",
+            app.backend
+        );
     }
 }
 
@@ -283,7 +428,11 @@ async fn the_same_queries_give_the_same_top_results_on_both_databases() {
         let mut per_query = Vec::new();
         for query in SAME_EVERYWHERE {
             let found = hits(&search(app, query, json!({ "first": 3 })).await);
-            assert!(!found.is_empty(), "[{}] {query:?} finds something", app.backend);
+            assert!(
+                !found.is_empty(),
+                "[{}] {query:?} finds something",
+                app.backend
+            );
             per_query.push(found);
         }
         tops.push((app.backend, per_query));
