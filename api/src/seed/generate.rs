@@ -703,11 +703,7 @@ fn generate_project(
             outcome_id,
             "title",
             "lv",
-            format!(
-                "{} {}: {topic_lv}",
-                OUTCOME_TITLES[kind_index],
-                position + 1
-            ),
+            format!("{} {}", OUTCOME_TITLES[kind_index], position + 1),
         ));
         rows.outcomes.push(outcome::ActiveModel {
             version: Set(1),
@@ -740,7 +736,7 @@ fn generate_project(
             event_id,
             "title",
             "lv",
-            format!("{} {town}: {topic_lv}", EVENT_TITLES[event_kind_index]),
+            format!("{} {}", EVENT_TITLES[event_kind_index], position + 1),
         ));
         rows.events.push(event::ActiveModel {
             version: Set(1),
