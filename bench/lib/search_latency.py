@@ -22,7 +22,7 @@ QUERIES = [
     "bibliteku",
     "kopienu attistiba latgale",
     "P4711",
-    "G123",
+    "G000",
 ]
 DOCUMENT = """query($query: String!) { search(query: $query, first: 10) { totalCount
   edges { node { score highlights { field lang fragment } node { __typename } } } } }"""
