@@ -486,7 +486,8 @@ pub struct Searchable {
     pub text: String,
 }
 
-/// Every text of these records, and their codes, acronyms and short names.
+/// Every text of these records, their codes, acronyms and short names, and the names of the
+/// places projects cover.
 pub async fn searchables_of(
     db: &impl ConnectionTrait,
     hits: &[Hit],
@@ -521,6 +522,9 @@ pub async fn searchables_of(
             lang: Some(lang),
             text,
         }));
+        if record == RecordType::Project {
+            found.extend(covered_place_names(db, &ids).await?);
+        }
         for (_, table, column, field) in IDENTIFIERS.iter().filter(|(r, ..)| *r == record) {
             let select = Query::select()
                 .column("id")
@@ -541,6 +545,39 @@ pub async fn searchables_of(
         }
     }
     Ok(found)
+}
+
+/// The names of the places projects `ids` cover, as texts of those projects' `places` field.
+async fn covered_place_names(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<Searchable>, DbErr> {
+    let select = Query::select()
+        .expr_as(Expr::col(("pp", "project_id")), "project_id")
+        .columns([("t", "lang"), ("t", "text")].map(|(a, b)| (Alias::new(a), Alias::new(b))))
+        .from_as("localized_texts", "t")
+        .join_as(
+            JoinType::InnerJoin,
+            "project_places",
+            "pp",
+            Expr::col(("pp", "place_id")).equals(("t", "record_id")),
+        )
+        .and_where(Expr::col(("t", "record_type")).eq(RecordType::Place.as_str()))
+        .and_where(Expr::col(("pp", "project_id")).is_in(ids.iter().copied()))
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Searchable {
+                record: RecordType::Project,
+                id: row.try_get("", "project_id")?,
+                field: "places".to_owned(),
+                lang: Some(row.try_get("", "lang")?),
+                text: row.try_get("", "text")?,
+            })
+        })
+        .collect()
 }
 
 /// Adds the words of `texts` to the vocabulary typo corrections are drawn from.

@@ -59,6 +59,27 @@ async fn search_ignores_case_and_diacritics_and_matches_word_starts() {
             "[{}] {found:?}",
             app.backend
         );
+        // A project is found by the places it covers, and says so in its highlights.
+        let data = search(&app, "rezekne", json!({ "types": ["PROJECT"] })).await;
+        assert_eq!(
+            hits(&data),
+            vec!["Project:darbigas-kopienas"],
+            "[{}]",
+            app.backend
+        );
+        let highlight = &data["search"]["edges"][0]["node"]["highlights"][0];
+        assert_eq!(
+            highlight["field"], "places",
+            "[{}] {highlight}",
+            app.backend
+        );
+        assert!(
+            highlight["fragment"]
+                .as_str()
+                .is_some_and(|f| f.contains("<mark>Rēzekne")),
+            "[{}] {highlight}",
+            app.backend
+        );
         let found = hits(&search(&app, "kekavas", json!({ "types": ["ORGANISATION"] })).await);
         assert_eq!(
             found.first().map(String::as_str),
