@@ -448,12 +448,15 @@ async fn the_same_queries_give_the_same_top_results_on_both_databases() {
     for app in &apps {
         let mut per_query = Vec::new();
         for query in SAME_EVERYWHERE {
-            let found = hits(&search(app, query, json!({ "first": 3 })).await);
+            let mut found = hits(&search(app, query, json!({ "first": 3 })).await);
             assert!(
                 !found.is_empty(),
                 "[{}] {query:?} finds something",
                 app.backend
             );
+            // The three best, in any order: records whose matches weigh the same may rank
+            // in either order, as each database measures relevance its own way.
+            found.sort();
             per_query.push(found);
         }
         tops.push((app.backend, per_query));
