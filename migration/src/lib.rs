@@ -16,6 +16,7 @@ mod m20261129_000009_api_keys;
 mod m20261130_000010_changes;
 mod m20261201_000011_webhooks;
 mod m20261202_000012_search;
+mod m20261203_000013_rollup_key;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_changes::Migration),
             Box::new(m20261201_000011_webhooks::Migration),
             Box::new(m20261202_000012_search::Migration),
+            Box::new(m20261203_000013_rollup_key::Migration),
         ]
     }
 }
