@@ -150,7 +150,9 @@ impl Application {
         let mut known_operations = None;
         let trusted_documents = match &settings.trusted_documents {
             Some(path) => {
-                let trusted = TrustedDocuments::from_file(path)?;
+                // The dashboard's own document ships in the binary, so it is always trusted.
+                let trusted = TrustedDocuments::from_file(path)?
+                    .with_document(&crate::http::assets::dashboard_document()?);
                 tracing::info!(documents = trusted.len(), "serving trusted documents only");
                 known_operations = Some(trusted.operation_names());
                 Some(trusted)

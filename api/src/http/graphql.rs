@@ -292,7 +292,7 @@ pub async fn graphql_get(
     let wants_explorer =
         accept.contains("text/html") && request.uri().query().is_none_or(|q| !q.contains("query="));
     if wants_explorer {
-        return super::pages::explorer(state.production);
+        return super::pages::explorer(state.production, request.headers());
     }
     let media = MediaType::negotiate(request.headers());
     let peer = peer_of(&request);

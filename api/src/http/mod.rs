@@ -1,9 +1,10 @@
-//! HTTP, split by concern: [`graphql`] (the GraphQL transport), [`pages`] (the welcome page,
-//! the explorer and the SDL), [`subscriptions`] (GraphQL over WebSocket), [`response`] (media types, statuses and error shapes), [`csrf`]
+//! HTTP, split by concern: [`graphql`] (the GraphQL transport), [`pages`] (the dashboard,
+//! the explorer and the SDL), [`assets`] (the files those pages load), [`subscriptions`] (GraphQL over WebSocket), [`response`] (media types, statuses and error shapes), [`csrf`]
 //! (CORS and CSRF), [`probes`] (health, readiness and metrics), [`client`] (who is calling) and
 //! [`metrics`] (what is counted).
 
 pub mod admission;
+pub mod assets;
 pub mod body_limit;
 pub mod client;
 pub mod csrf;
@@ -68,6 +69,10 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
     Router::new()
         .route("/", get(pages::root))
         .route("/schema.graphql", get(pages::schema))
+        .route(
+            "/assets/{*path}",
+            get(assets::asset).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .route(
             "/graphql",
             get(graphql::graphql_get)

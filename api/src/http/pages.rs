@@ -1,15 +1,14 @@
-//! The pages a person opens in a browser: the welcome page at `/` (or, asked for JSON, the
-//! list of endpoints), the GraphiQL explorer at `GET /graphql`, and the schema's SDL at
+//! The pages a person opens in a browser: the dashboard at `/` (or, asked for JSON, the list
+//! of endpoints), the GraphiQL explorer at `GET /graphql`, and the schema's SDL at
 //! `/schema.graphql`. In production mode introspection is off, so the explorer page says so
 //! instead of waiting forever for a schema, and the SDL is not served.
 
-use async_graphql::http::GraphiQLSource;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, assets};
 
 /// Every endpoint, as `GET /` lists it: path, methods and what it is for.
 const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -45,70 +44,59 @@ fn wants_json(headers: &HeaderMap) -> bool {
     accept.contains("json") && !accept.contains("text/html")
 }
 
-/// `GET /`: a welcome page linking to the explorer and the schema, or with
-/// `Accept: application/json` the list of endpoints.
+/// `GET /`: the dashboard, or with `Accept: application/json` the list of endpoints.
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let endpoints = ENDPOINTS
-        .iter()
-        .filter(|(path, ..)| !(state.production && *path == "/schema.graphql"));
-    if wants_json(&headers) {
-        let endpoints: Vec<_> = endpoints
+    let mut response = if wants_json(&headers) {
+        let endpoints: Vec<_> = ENDPOINTS
+            .iter()
+            .filter(|(path, ..)| !(state.production && *path == "/schema.graphql"))
             .map(|(path, methods, purpose)| {
                 json!({ "path": path, "methods": methods, "description": purpose })
             })
             .collect();
-        return axum::Json(json!({
+        axum::Json(json!({
             "name": "Partnership Graph API",
             "version": env!("CARGO_PKG_VERSION"),
             "introspection": !state.production,
             "endpoints": endpoints,
         }))
-        .into_response();
-    }
-    let items: String = endpoints
-        .map(|(path, methods, purpose)| {
-            format!("<li><a href=\"{path}\"><code>{path}</code></a> ({methods}): {purpose}</li>")
-        })
-        .collect();
-    let explorer = if state.production {
-        "<p>This server runs in production mode: introspection is off, so the explorer cannot \
-         load the schema. Send queries with <code>POST /graphql</code>.</p>"
+        .into_response()
     } else {
-        "<p><a href=\"/graphql\">Open the GraphQL explorer</a> to browse the schema and run \
-         queries, or read <a href=\"/schema.graphql\">the schema</a> with every type and field \
-         described.</p>"
+        embedded_page("dashboard/index.html", &headers)
     };
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Partnership Graph API</title></head><body>\
-         <h1>Partnership Graph API</h1>\
-         <p>A GraphQL API over cross-border partnership projects: partner organisations, \
-         projects, funders and their programmes, funding lines, outcomes, events and places.</p>\
-         {explorer}<h2>Endpoints</h2><ul>{items}</ul></body></html>"
-    ))
-    .into_response()
+    // One address, two answers: caches must keep them apart.
+    response
+        .headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("accept"));
+    response
 }
 
-/// The explorer page; in production mode, a page that says why there is none.
-pub fn explorer(production: bool) -> Response {
-    if production {
-        return Html(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <title>Partnership Graph API</title></head><body>\
-             <h1>Introspection is off</h1>\
-             <p>This server runs in production mode (<code>PRODUCTION=true</code>), so the \
-             explorer cannot load the schema. Send queries with <code>POST /graphql</code>, or \
-             explore a development server, where introspection is on.</p></body></html>",
-        )
-        .into_response();
+/// A page of `api/assets/`, with its security headers.
+fn embedded_page(path: &str, headers: &HeaderMap) -> Response {
+    match assets::find(path) {
+        Some(page) => page.respond(headers),
+        // Only a binary built without its assets gets here.
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "this build has no pages").into_response(),
     }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Partnership Graph API")
-            .finish(),
-    )
-    .into_response()
+}
+
+/// The explorer page (GraphiQL, served by this binary); in production mode, a page that says
+/// why there is none.
+pub fn explorer(production: bool, headers: &HeaderMap) -> Response {
+    if production {
+        return assets::secure(
+            Html(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <title>Partnership Graph API</title></head><body>\
+                 <h1>Introspection is off</h1>\
+                 <p>This server runs in production mode (<code>PRODUCTION=true</code>), so the \
+                 explorer cannot load the schema. Send queries with <code>POST /graphql</code>, or \
+                 explore a development server, where introspection is on.</p></body></html>",
+            )
+            .into_response(),
+        );
+    }
+    embedded_page("explorer/index.html", headers)
 }
 
 /// `GET /schema.graphql`: the SDL, or 404 in production mode.

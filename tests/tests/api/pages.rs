@@ -1,4 +1,4 @@
-//! What a person finds in a browser: the welcome page at `/`, its JSON list of endpoints, the
+//! What a person finds in a browser: the dashboard at `/`, its JSON list of endpoints, the
 //! published SDL, and an explorer page that says when introspection is off.
 
 use api::config::Settings;
@@ -75,4 +75,83 @@ async fn in_production_the_explorer_says_introspection_is_off_and_no_sdl_is_publ
     let listing: Value = serde_json::from_str(&listing).expect("json");
     assert_eq!(listing["introspection"], false);
     assert!(!listing.to_string().contains("/schema.graphql"));
+}
+
+#[tokio::test]
+async fn the_dashboard_and_its_files_come_from_the_binary_under_a_strict_policy() {
+    let app = sqlite_app(false).await;
+    let page = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
+    assert_eq!(page.headers()["vary"], "accept");
+    let html = page.text().await.expect("body");
+    // Every script and stylesheet the page names is served here, none from another host.
+    let mut files = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for piece in html.split(attribute).skip(1) {
+            let target = piece.split('"').next().expect("quoted");
+            assert!(!target.contains("//"), "{target} is on another host");
+            if target.starts_with("/assets/") {
+                files.push(target.to_owned());
+            }
+        }
+    }
+    assert!(files.len() >= 3, "{files:?}");
+    for file in &files {
+        let response = app
+            .client
+            .get(format!("{}{file}", app.address))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{file}");
+        let etag = response.headers()["etag"].clone();
+        let again = app
+            .client
+            .get(format!("{}{file}", app.address))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(again.status(), 304, "{file} unchanged");
+    }
+    let script = app
+        .client
+        .get(format!("{}/assets/dashboard/dashboard.js", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+
+    for missing in [
+        "/assets/nothing.js",
+        "/assets/vendor/update.sh",
+        "/assets/../Cargo.toml",
+    ] {
+        let (status, _) = get(&app, missing, "*/*").await;
+        assert_eq!(status, 404, "{missing}");
+    }
+    // The explorer's page loads GraphiQL from here too.
+    let (status, explorer) = get(&app, "/graphql", "text/html").await;
+    assert_eq!(status, 200);
+    assert!(
+        explorer.contains("/assets/vendor/graphiql.min.js"),
+        "{explorer}"
+    );
+    assert!(!explorer.contains("unpkg") && !explorer.contains("https://"));
 }

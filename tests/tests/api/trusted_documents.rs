@@ -98,3 +98,45 @@ async fn a_manifest_whose_hash_does_not_match_its_document_stops_start_up() {
     let error = start_up_error(&settings).await;
     assert!(error.contains("has another SHA-256"), "{error}");
 }
+
+#[tokio::test]
+async fn the_dashboards_own_document_is_trusted_with_the_manifests() {
+    let manifests = TempDir::new().expect("temp dir");
+    let manifest = write_manifest(manifests.path(), &json!({ hash(REGISTERED): REGISTERED }));
+    for app in TestApp::all_with(|s| s.trusted_documents = Some(manifest.clone())).await {
+        let document = app
+            .client
+            .get(format!(
+                "{}/assets/dashboard/dashboard.graphql",
+                app.address
+            ))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text");
+        let choices = post(
+            &app,
+            json!({ "query": document, "operationName": "DashboardChoices", "variables": { "lang": "en" } }),
+        )
+        .await;
+        assert!(choices["errors"].is_null(), "[{}] {choices}", app.backend);
+        assert!(
+            !choices["data"]["funders"]["nodes"]
+                .as_array()
+                .expect("funders")
+                .is_empty()
+        );
+        // Changed by one character, it is another document.
+        let edited = post(
+            &app,
+            json!({ "query": format!("{document} "), "operationName": "DashboardChoices" }),
+        )
+        .await;
+        assert_eq!(
+            edited["errors"][0]["extensions"]["code"],
+            "DOCUMENT_NOT_TRUSTED"
+        );
+    }
+}

@@ -55,6 +55,15 @@ impl TrustedDocuments {
         })
     }
 
+    /// The same registry with `text` registered too.
+    pub fn with_document(self, text: &str) -> Self {
+        let mut documents = Arc::unwrap_or_clone(self.documents);
+        documents.insert(document_hash(text), text.to_owned());
+        Self {
+            documents: Arc::new(documents),
+        }
+    }
+
     /// The names of the operations the registered documents hold.
     pub fn operation_names(&self) -> std::collections::HashSet<String> {
         use async_graphql::parser::types::DocumentOperations;
