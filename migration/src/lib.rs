@@ -17,6 +17,7 @@ mod m20261130_000010_changes;
 mod m20261201_000011_webhooks;
 mod m20261202_000012_search;
 mod m20261203_000013_rollup_key;
+mod m20261204_000014_search_documents;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_webhooks::Migration),
             Box::new(m20261202_000012_search::Migration),
             Box::new(m20261203_000013_rollup_key::Migration),
+            Box::new(m20261204_000014_search_documents::Migration),
         ]
     }
 }

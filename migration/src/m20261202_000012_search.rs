@@ -49,24 +49,40 @@ const POSTGRES_UP: &[&str] = &[
     "CREATE TEXT SEARCH CONFIGURATION partnership_lt (COPY = lithuanian)",
     "ALTER TEXT SEARCH CONFIGURATION partnership_lt ALTER MAPPING FOR \
      asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, lithuanian_stem",
+    // Nearest words by trigram distance (`word <-> $1`) need GiST.
+    "CREATE INDEX ix_search_words_trigrams ON search_words USING gist (word gist_trgm_ops)",
+];
+
+/// The index of each text on its own (replaced by one document per record since).
+pub(crate) const POSTGRES_TEXT_INDEX: &[&str] = &[
     "ALTER TABLE localized_texts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ( \
        to_tsvector('partnership_simple'::regconfig, text) || to_tsvector(CASE lang \
          WHEN 'en' THEN 'partnership_en'::regconfig \
          WHEN 'lt' THEN 'partnership_lt'::regconfig \
          ELSE 'partnership_simple'::regconfig END, text)) STORED",
     "CREATE INDEX ix_localized_texts_search ON localized_texts USING gin (search_vector)",
-    // Nearest words by trigram distance (`word <-> $1`) need GiST.
-    "CREATE INDEX ix_search_words_trigrams ON search_words USING gist (word gist_trgm_ops)",
 ];
 
+pub(crate) const POSTGRES_TEXT_INDEX_DOWN: &[&str] =
+    &["ALTER TABLE localized_texts DROP COLUMN search_vector"];
+
 const POSTGRES_DOWN: &[&str] = &[
-    "ALTER TABLE localized_texts DROP COLUMN search_vector",
     "DROP TEXT SEARCH CONFIGURATION partnership_simple",
     "DROP TEXT SEARCH CONFIGURATION partnership_en",
     "DROP TEXT SEARCH CONFIGURATION partnership_lt",
 ];
 
 const SQLITE_UP: &[&str] = &[
+    // Each word with a space at either end, so a typo in a short word leaves trigrams to find.
+    "CREATE VIRTUAL TABLE search_word_trigrams USING fts5(padded, content='', \
+     tokenize='trigram')",
+    "CREATE TRIGGER search_words_trigrams AFTER INSERT ON search_words BEGIN \
+       INSERT INTO search_word_trigrams(rowid, padded) VALUES (new.rowid, ' ' || new.word || ' '); \
+       END",
+];
+
+/// The FTS5 index of each text on its own (replaced by one document per record since).
+pub(crate) const SQLITE_TEXT_INDEX: &[&str] = &[
     "CREATE VIRTUAL TABLE localized_texts_search USING fts5(folded, content='localized_texts', \
      content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER localized_texts_search_insert AFTER INSERT ON localized_texts BEGIN \
@@ -78,24 +94,21 @@ const SQLITE_UP: &[&str] = &[
        INSERT INTO localized_texts_search(localized_texts_search, rowid, folded) \
        VALUES ('delete', old.id, old.folded); \
        INSERT INTO localized_texts_search(rowid, folded) VALUES (new.id, new.folded); END",
-    // Each word with a space at either end, so a typo in a short word leaves trigrams to find.
-    "CREATE VIRTUAL TABLE search_word_trigrams USING fts5(padded, content='', \
-     tokenize='trigram')",
-    "CREATE TRIGGER search_words_trigrams AFTER INSERT ON search_words BEGIN \
-       INSERT INTO search_word_trigrams(rowid, padded) VALUES (new.rowid, ' ' || new.word || ' '); \
-       END",
 ];
 
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER search_words_trigrams",
-    "DROP TABLE search_word_trigrams",
+pub(crate) const SQLITE_TEXT_INDEX_DOWN: &[&str] = &[
     "DROP TRIGGER localized_texts_search_update",
     "DROP TRIGGER localized_texts_search_delete",
     "DROP TRIGGER localized_texts_search_insert",
     "DROP TABLE localized_texts_search",
 ];
 
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+const SQLITE_DOWN: &[&str] = &[
+    "DROP TRIGGER search_words_trigrams",
+    "DROP TABLE search_word_trigrams",
+];
+
+pub(crate) async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     for statement in statements {
         manager
             .get_connection()
@@ -152,15 +165,27 @@ impl MigrationTrait for Migration {
             )
             .await?;
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, POSTGRES_UP).await,
-            _ => run(manager, SQLITE_UP).await,
+            DatabaseBackend::Postgres => {
+                run(manager, POSTGRES_UP).await?;
+                run(manager, POSTGRES_TEXT_INDEX).await
+            }
+            _ => {
+                run(manager, SQLITE_TEXT_INDEX).await?;
+                run(manager, SQLITE_UP).await
+            }
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, POSTGRES_DOWN).await?,
-            _ => run(manager, SQLITE_DOWN).await?,
+            DatabaseBackend::Postgres => {
+                run(manager, POSTGRES_TEXT_INDEX_DOWN).await?;
+                run(manager, POSTGRES_DOWN).await?;
+            }
+            _ => {
+                run(manager, SQLITE_DOWN).await?;
+                run(manager, SQLITE_TEXT_INDEX_DOWN).await?;
+            }
         }
         for table in SORTED_BY_NAME {
             manager

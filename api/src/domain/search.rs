@@ -201,27 +201,50 @@ pub fn padded(word: &str) -> String {
     format!(" {word} ")
 }
 
-/// How much a match in a field counts: names, titles and codes above summaries above the
-/// rest ([`OTHER_FIELD_WEIGHT`]).
-pub const FIELD_WEIGHTS: [(&str, f64); 6] = [
-    ("title", 1.0),
-    ("name", 1.0),
-    ("acronym", 1.0),
-    ("code", 1.0),
-    ("shortName", 1.0),
-    ("summary", 0.4),
-];
-/// The weight of a match in any field not in [`FIELD_WEIGHTS`] (descriptions, aims, ...).
-pub const OTHER_FIELD_WEIGHT: f64 = 0.2;
-/// How much more a match counts in the language the search prefers.
-pub const PREFERRED_LANGUAGE_BOOST: f64 = 1.5;
+/// The parts of a record's search document, by what a match in them counts: names, titles and
+/// codes above summaries above every other text (descriptions, aims, covered places, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    Names,
+    Summaries,
+    Others,
+}
+
+impl Part {
+    /// Every part, heaviest first.
+    pub const ALL: [Part; 3] = [Part::Names, Part::Summaries, Part::Others];
+
+    /// The fields (GraphQL field names) whose texts go in this part; every field not named
+    /// goes in [`Part::Others`].
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Part::Names => &["title", "name", "acronym", "code", "shortName"],
+            Part::Summaries => &["summary"],
+            Part::Others => &[],
+        }
+    }
+
+    /// The part the texts of `field` go in.
+    pub fn of(field: &str) -> Part {
+        Part::ALL
+            .into_iter()
+            .find(|part| part.fields().contains(&field))
+            .unwrap_or(Part::Others)
+    }
+
+    /// What a match in this part counts, relative to a name's 1.
+    pub fn weight(self) -> f64 {
+        match self {
+            Part::Names => 1.0,
+            Part::Summaries => 0.4,
+            Part::Others => 0.2,
+        }
+    }
+}
 
 /// The weight of a match in `field`.
 pub fn field_weight(field: &str) -> f64 {
-    FIELD_WEIGHTS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map_or(OTHER_FIELD_WEIGHT, |(_, weight)| *weight)
+    Part::of(field).weight()
 }
 
 /// What one search looks for in a text, for marking matches: each word of the query's

@@ -94,9 +94,9 @@ impl SearchHit {
         })
     }
 
-    /// How well it matched, higher first: for each matching text, its field's weight (titles
-    /// and names 1, summaries 0.4, other texts 0.2; half again in the preferred language)
-    /// times one plus its relevance (0 to 1), summed over the record's texts.
+    /// How well it matched, higher first: the database's relevance of the record's matches
+    /// (`ts_rank` on PostgreSQL, `bm25` on SQLite), a match in titles, names and codes
+    /// counting 1, in summaries 0.4, in other texts 0.2. Scores compare within one search.
     async fn score(&self) -> f64 {
         self.0.score
     }
@@ -146,9 +146,7 @@ impl SearchQuery {
         #[graphql(desc = "Kinds of record to find; all when absent or empty.")] types: Option<
             Vec<SearchType>,
         >,
-        #[graphql(
-            desc = "Language to prefer: its texts count half again and are highlighted first."
-        )]
+        #[graphql(desc = "Language to prefer: its matching texts are highlighted first.")]
         lang: Option<LanguageCode>,
         #[graphql(desc = "Return at most this many hits.")] first: Option<i32>,
         #[graphql(desc = "Start after the hit with this cursor (from the same search).")]

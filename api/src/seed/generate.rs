@@ -514,6 +514,8 @@ pub async fn generate(db: &DatabaseConnection, options: &GenerateOptions) -> any
             db.execute_unprepared(&sql).await?;
         }
     }
+    // Written here in one pass rather than per chunk: a whole table's GROUP BY is far cheaper.
+    search::index_all(db).await?;
     derived::refresh(db).await?;
     Ok(())
 }

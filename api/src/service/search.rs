@@ -17,15 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::search::{self as index, Hit, Prepared, Searchable};
 
 /// The record types a search may find (contacts hold personal data and are never searched).
-pub const SEARCHABLE: [RecordType; 7] = [
-    RecordType::Project,
-    RecordType::Organisation,
-    RecordType::Funder,
-    RecordType::Programme,
-    RecordType::Outcome,
-    RecordType::Event,
-    RecordType::Place,
-];
+pub const SEARCHABLE: [RecordType; 7] = index::INDEXED;
 
 /// The most highlights returned per hit.
 const MAX_HIGHLIGHTS: usize = 5;
@@ -48,7 +40,8 @@ pub struct SearchRequest {
 pub struct FoundHit {
     pub record: RecordType,
     pub id: i32,
-    /// Higher is better: field weights times (1 + relevance), summed over the record's matches.
+    /// Higher is better: the database's relevance of the record's matches, each weighed by
+    /// the part of the record it is in (names above summaries above other texts).
     pub score: f64,
     pub cursor: String,
     pub highlights: Vec<Highlight>,
@@ -146,14 +139,17 @@ pub async fn search(db: &impl ConnectionTrait, request: &SearchRequest) -> ApiRe
         .transpose()?;
     let prepared = index::prepare(db, parse(&request.query)?).await?;
     let lang = request.lang.as_deref();
-    let mut hits = index::find(db, &prepared, &types, lang, after, request.first + 1).await?;
+    let (mut hits, total_count) = index::find(
+        db,
+        &prepared,
+        &types,
+        after,
+        request.first + 1,
+        request.count_total,
+    )
+    .await?;
     let has_next_page = hits.len() as u64 > request.first;
     hits.truncate(usize::try_from(request.first).unwrap_or(usize::MAX));
-    let total_count = if request.count_total {
-        Some(index::count(db, &prepared, &types).await?)
-    } else {
-        None
-    };
     let searchables = index::searchables_of(db, &hits).await?;
     let marker = Marker::new(&prepared.query, &prepared.alternatives);
     let hits = hits

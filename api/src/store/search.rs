@@ -1,26 +1,32 @@
-//! Full-text search on each database's own index (see the search migration): PostgreSQL's
-//! `tsvector` with `unaccent` and stems, SQLite's FTS5, both over every localized text, plus
-//! codes, acronyms and short names matched exactly. A query runs as one statement: one arm per
-//! clause of the query (and one for its excluded terms), grouped per record, so every clause
-//! must match somewhere in the record and no excluded term anywhere in it.
+//! Full-text search on each database's own index (see the search migrations): one document
+//! per record, in three weighted parts (names and codes; summaries; every other text, and for
+//! a project the names of the places it covers), so a query matches, ranks and counts records
+//! in one pass, with every clause of the query required somewhere in the record and no
+//! excluded term anywhere in it.
 //!
+//! - PostgreSQL: a `tsvector` per record, through `unaccent`, with English and Lithuanian stems
+//!   for texts in those languages, weighted A, B and C; ranked by `ts_rank` with the parts'
+//!   weights.
+//! - SQLite: the parts as folded text in FTS5; ranked by `bm25` with the parts' weights.
+//!
+//! [`index`] writes the documents of the records a unit of work changed, in its transaction.
 //! Typo tolerance looks up the stored words nearest a query word by trigrams (`pg_trgm`, or an
 //! FTS5 trigram table) and keeps those within the edits [`search::allowed_edits`] allows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use entity::enums::RecordType;
 use entity::localized_text;
 use sea_orm::sea_query::{
-    Alias, BinOper, CaseStatement, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query,
-    SelectStatement, UnionType,
+    Alias, Asterisk, BinOper, CaseStatement, Expr, ExprTrait, Func, InsertStatement, JoinType,
+    OnConflict, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
 };
 
-use crate::domain::search::{self, MAX_ALTERNATIVES, SearchQuery, Term};
+use crate::domain::search::{self, MAX_ALTERNATIVES, Part, SearchQuery, Term};
 use crate::domain::text::fold;
 
 /// A query ready to run: what was typed, parsed, with the typo corrections found for its words,
@@ -47,11 +53,8 @@ const CANDIDATES_PER_WORD: i64 = 30;
 const SHORTEST_WORD: usize = 4;
 /// Words per INSERT into the vocabulary.
 const WORDS_PER_INSERT: usize = 500;
-/// The `clause` of the arms that find excluded terms.
-const EXCLUDED: i32 = -1;
 
-/// Codes, acronyms and short names: matched as whole words, through an index on their lower
-/// case, as strongly as a title.
+/// Codes, acronyms and short names: part of their records' names.
 const IDENTIFIERS: [(RecordType, &str, &str, &str); 3] = [
     (RecordType::Project, "projects", "acronym", "acronym"),
     (
@@ -123,19 +126,32 @@ fn trigram_query(word: &str) -> String {
         .join(" OR ")
 }
 
-/// One page of hits, best first, after `after` (a hit of an earlier page).
+/// The record types that have a search document (contacts hold personal data and are never
+/// searched).
+pub const INDEXED: [RecordType; 7] = [
+    RecordType::Project,
+    RecordType::Organisation,
+    RecordType::Funder,
+    RecordType::Programme,
+    RecordType::Outcome,
+    RecordType::Event,
+    RecordType::Place,
+];
+
+/// One page of hits, best first, after `after` (a hit of an earlier page), with the number of
+/// all matching records when `count_total`.
 pub async fn find(
     db: &impl ConnectionTrait,
     prepared: &Prepared,
     types: &[RecordType],
-    lang: Option<&str>,
     after: Option<Hit>,
     limit: u64,
-) -> Result<Vec<Hit>, DbErr> {
+    count_total: bool,
+) -> Result<(Vec<Hit>, Option<u64>), DbErr> {
     let mut select = Query::select();
     select
-        .columns(["record_type", "record_id", "score"].map(Alias::new))
-        .from_subquery(grouped(prepared, types, lang, true), "hits")
+        .column(Asterisk)
+        .from_subquery(matches(prepared, types, true, count_total), "hits")
         .order_by("score", Order::Desc)
         .order_by("record_type", Order::Asc)
         .order_by("record_id", Order::Asc)
@@ -152,35 +168,43 @@ pub async fn find(
         );
     }
     let rows = db.query_all(&select).await?;
-    rows.iter()
-        .filter_map(|row| {
-            let record: Result<String, DbErr> = row.try_get("", "record_type");
-            match record {
-                Ok(name) => RecordType::parse(&name).map(|record| {
-                    Ok(Hit {
-                        record,
-                        id: row.try_get("", "record_id")?,
-                        score: row.try_get("", "score")?,
-                    })
-                }),
-                Err(error) => Some(Err(error)),
-            }
-        })
-        .collect()
+    let mut total = None;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if count_total {
+            total = Some(u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or_default());
+        }
+        let record: String = row.try_get("", "record_type")?;
+        if let Some(record) = RecordType::parse(&record) {
+            hits.push(Hit {
+                record,
+                id: row.try_get("", "record_id")?,
+                score: row.try_get("", "score")?,
+            });
+        }
+    }
+    // The count rides on the page's rows; a page past the end has none to carry it.
+    if count_total && total.is_none() {
+        total = Some(if after.is_some() {
+            count(db, prepared, types).await?
+        } else {
+            0
+        });
+    }
+    Ok((hits, total))
 }
 
 /// How many records match.
-pub async fn count(
+async fn count(
     db: &impl ConnectionTrait,
     prepared: &Prepared,
     types: &[RecordType],
 ) -> Result<u64, DbErr> {
     let select = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), "total")
-        .from_subquery(grouped(prepared, types, None, false), "hits")
+        .from_subquery(matches(prepared, types, false, false), "hits")
         .to_owned();
-    let row = db.query_one(&select).await?;
-    let total: i64 = match row {
+    let total: i64 = match db.query_one(&select).await? {
         Some(row) => row.try_get("", "total")?,
         None => 0,
     };
@@ -191,197 +215,139 @@ pub async fn count(
 pub fn ids_matching(prepared: &Prepared, record: RecordType) -> SelectStatement {
     Query::select()
         .column("record_id")
-        .from_subquery(grouped(prepared, &[record], None, false), "hits")
+        .from_subquery(matches(prepared, &[record], false, false), "hits")
         .to_owned()
 }
 
-/// Every matching record of `types`, one row per record, with its summed score when `scored`
-/// (0 otherwise, for counting and filtering).
-fn grouped(
+/// The documents of `types` that match, one row per record (`record_type`, `record_id`),
+/// with its `score` in millionths when `scored` and the number of all of them as `total` when
+/// `counted`.
+fn matches(
     prepared: &Prepared,
     types: &[RecordType],
-    lang: Option<&str>,
     scored: bool,
+    counted: bool,
 ) -> SelectStatement {
-    let query = &prepared.query;
-    let mut arms: Vec<SelectStatement> = Vec::new();
-    let covering = types.contains(&RecordType::Project);
-    let clauses = (0..)
-        .zip(&query.clauses)
-        .map(|(clause, terms)| (clause, terms.as_slice(), scored));
-    let excluded =
-        (!query.excluded.is_empty()).then_some((EXCLUDED, query.excluded.as_slice(), false));
-    for (clause, terms, scored) in clauses.chain(excluded) {
-        arms.push(text_arm(
-            prepared,
-            terms,
-            clause,
-            Source::Own(types),
-            lang,
-            scored,
-        ));
-        if covering {
-            arms.push(text_arm(
-                prepared,
-                terms,
-                clause,
-                Source::CoveredPlaces,
-                lang,
-                scored,
-            ));
-        }
-        arms.extend(identifier_arms(terms, clause, types));
-    }
-    let mut union = arms.remove(0);
-    for arm in arms {
-        union.union(UnionType::All, arm);
-    }
-    let clauses = i64::try_from(query.clauses.len()).unwrap_or(i64::MAX);
-    Query::select()
-        .columns(["record_type", "record_id"].map(Alias::new))
-        // Whole millionths: scores compare exactly when a page seeks past the last one.
-        .expr_as(
-            Expr::cust("CAST(ROUND(SUM(score) * 1000000) AS BIGINT)"),
-            "score",
-        )
-        .from_subquery(union, "matched")
-        .group_by_col("record_type")
-        .group_by_col("record_id")
-        // No excluded term anywhere in the record, and every clause somewhere.
-        .and_having(Expr::cust("MIN(clause)").gte(0))
-        .and_having(Expr::cust("COUNT(DISTINCT clause)").eq(clauses))
-        .to_owned()
-}
-
-/// Whose texts an arm of the query reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source<'a> {
-    /// The records' own texts, of these types.
-    Own(&'a [RecordType]),
-    /// For projects: the names of the places they cover ("Rezekne" finds the projects there),
-    /// weighed as a minor text.
-    CoveredPlaces,
-}
-
-/// The texts that match any of `terms`, one row per text (with the record it counts for),
-/// each scored (when `scored`) by its field's weight (more in the preferred language) and its
-/// relevance (between 0 and 1).
-fn text_arm(
-    prepared: &Prepared,
-    terms: &[Term],
-    clause: i32,
-    source: Source<'_>,
-    lang: Option<&str>,
-    scored: bool,
-) -> SelectStatement {
-    let text = |column: &str| Expr::col((Alias::new("t"), Alias::new(column)));
+    let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
     let mut select = Query::select();
-    let weight = match source {
-        Source::Own(types) => {
-            select
-                .expr_as(text("record_type"), "record_type")
-                .expr_as(text("record_id"), "record_id")
-                .and_where(text("record_type").is_in(types.iter().map(|t| t.as_str())));
-            field_weight()
-        }
-        Source::CoveredPlaces => {
-            select
-                .expr_as(Expr::val(RecordType::Project.as_str()), "record_type")
-                .expr_as(Expr::col(("pp", "project_id")), "record_id")
-                .and_where(text("record_type").eq(RecordType::Place.as_str()));
-            Expr::val(search::OTHER_FIELD_WEIGHT)
-        }
-    };
-    select.expr_as(Expr::val(clause), "clause");
-    let relevance = match prepared.backend {
+    select
+        .expr_as(document("record_type"), "record_type")
+        .expr_as(document("record_id"), "record_id")
+        .and_where(document("record_type").is_in(types.iter().map(|t| t.as_str())));
+    // The relevance of the record's matches in one part of its document (0 for none), as the
+    // database measures it.
+    let rank_in: Box<dyn Fn(Part) -> Expr> = match prepared.backend {
         DbBackend::Postgres => {
-            let query = tsquery(prepared, terms);
+            let query = Expr::col((Alias::new("q"), Alias::new("query")));
             select
-                .from_as("localized_texts", "t")
-                .and_where(text("search_vector").binary(BinOper::Custom("@@"), query.clone()));
-            // Normalised to rank / (rank + 1).
-            Expr::from(
+                .from_as("search_documents", "d")
+                .from_subquery(
+                    Query::select()
+                        .expr_as(tsquery(prepared), "query")
+                        .to_owned(),
+                    "q",
+                )
+                .and_where(document("document").binary(BinOper::Custom("@@"), query.clone()));
+            Box::new(move |part| {
+                // ts_rank's weights of D, C, B and A: the part's letter alone counts.
+                let mut weights = [0; 4];
+                weights[3 - part as usize] = 1;
+                let weights = format!(
+                    "'{{{}}}'::float4[]",
+                    weights.map(|w| w.to_string()).join(", ")
+                );
                 Func::cust("ts_rank")
-                    .arg(text("search_vector"))
-                    .arg(query)
-                    .arg(32),
-            )
+                    .arg(Expr::cust(weights))
+                    .arg(document("document"))
+                    .arg(query.clone())
+                    .into()
+            })
         }
         _ => {
-            let index = || Expr::cust("localized_texts_search");
-            // CROSS JOIN keeps the index the outer loop: bm25 only works on the rows a MATCH
-            // produces, not when SQLite would probe the index row by row.
+            let index = || Expr::cust("search_documents_index");
+            // The index drives the join: bm25 only works on the rows a MATCH produces.
             select
-                .from("localized_texts_search")
+                .from("search_documents_index")
                 .join_as(
                     JoinType::CrossJoin,
-                    "localized_texts",
-                    "t",
+                    "search_documents",
+                    "d",
                     Condition::all(),
                 )
-                .and_where(text("id").equals(("localized_texts_search", "rowid")))
-                .and_where(index().binary(BinOper::Custom("MATCH"), fts_query(prepared, terms)));
-            // bm25 is negative, better when lower: -bm25 / (1 - bm25) lies in [0, 1).
-            let bm25 = || Expr::from(Func::cust("bm25").arg(index()));
-            Expr::val(0.0).sub(bm25()).div(Expr::val(1.0).sub(bm25()))
+                .and_where(document("id").equals(("search_documents_index", "rowid")))
+                .and_where(index().binary(BinOper::Custom("MATCH"), fts_query(prepared)));
+            Box::new(move |part| {
+                // bm25 is negative, better when lower; only the part's column counts.
+                let weights = Part::ALL.map(|column| Expr::val(i32::from(column == part)));
+                let bm25 = Func::cust("bm25").args(std::iter::once(index()).chain(weights));
+                Expr::val(0.0).sub(Expr::from(bm25))
+            })
         }
     };
-    if source == Source::CoveredPlaces {
-        select.join_as(
-            JoinType::InnerJoin,
-            "project_places",
-            "pp",
-            Expr::col(("pp", "place_id")).equals(("t", "record_id")),
-        );
-    }
-    if !scored {
-        select.expr_as(Expr::val(0.0), "score");
+    if !scored && !counted {
         return select;
     }
-    let score = weight
-        .mul(language_boost(lang))
-        .mul(Expr::val(1.0).add(relevance));
-    select.expr_as(score, "score");
-    if prepared.backend == DbBackend::Sqlite {
-        // A LIMIT keeps SQLite from flattening this into the grouping query, where bm25 would
-        // no longer see the MATCH it belongs to.
-        return Query::select()
-            .columns(["record_type", "record_id", "clause", "score"].map(Alias::new))
-            .from_subquery(select.limit(i64::MAX as u64).to_owned(), "arm")
-            .to_owned();
+    let column = |part: Part| format!("rank_{}", part as usize);
+    for part in Part::ALL {
+        select.expr_as(rank_in(part), column(part));
     }
-    select
+    // bm25 works only in the query of its MATCH: the LIMIT keeps SQLite from merging that query
+    // into the one around it.
+    if prepared.backend != DbBackend::Postgres {
+        select.limit(i64::MAX as u64);
+    }
+    let mut ranked = Query::select();
+    ranked
+        .columns(["record_type", "record_id"].map(Alias::new))
+        .from_subquery(select, "ranked");
+    if scored {
+        // Per part with a match: its weight times one plus its relevance scaled into [0, 1),
+        // so where the words are found counts first and how well second.
+        let score = Part::ALL
+            .into_iter()
+            .map(|part| {
+                let rank = || Expr::col(Alias::new(column(part)));
+                let share = rank().div(rank().add(Expr::val(1.0)));
+                let matched: Expr = CaseStatement::new()
+                    .case(
+                        rank().gt(Expr::val(0.0)),
+                        Expr::val(part.weight()).mul(Expr::val(1.0).add(share)),
+                    )
+                    .finally(Expr::val(0.0))
+                    .into();
+                matched
+            })
+            .reduce(|a, b| a.add(b))
+            .unwrap_or_else(|| Expr::val(0.0));
+        // Whole millionths: scores compare exactly when a page seeks past the last one.
+        let millionths = Func::cust("ROUND").arg(score.mul(Expr::val(1_000_000)));
+        ranked.expr_as(Func::cast_as(millionths, Alias::new("BIGINT")), "score");
+    }
+    if counted {
+        ranked.expr_as(Expr::cust("COUNT(*) OVER ()"), "total");
+    }
+    ranked
 }
 
-/// A text's weight by its field.
-fn field_weight() -> Expr {
-    let field = Expr::col((Alias::new("t"), Alias::new("field")));
-    search::FIELD_WEIGHTS
+/// The PostgreSQL query of a whole search: every clause, none of the excluded terms.
+fn tsquery(prepared: &Prepared) -> Expr {
+    let query = &prepared.query;
+    let required = query
+        .clauses
         .iter()
-        .fold(CaseStatement::new(), |case, (name, weight)| {
-            case.case(field.clone().eq(*name), Expr::val(*weight))
-        })
-        .finally(Expr::val(search::OTHER_FIELD_WEIGHT))
-        .into()
-}
-
-/// Half again for a text in the preferred language.
-fn language_boost(lang: Option<&str>) -> Expr {
-    match lang {
-        Some(lang) => CaseStatement::new()
-            .case(
-                Expr::col((Alias::new("t"), Alias::new("lang"))).eq(lang),
-                Expr::val(search::PREFERRED_LANGUAGE_BOOST),
-            )
-            .finally(Expr::val(1.0))
-            .into(),
-        None => Expr::val(1.0),
+        .map(|terms| any_of(prepared, terms))
+        .reduce(|a, b| Func::cust("tsquery_and").arg(a).arg(b).into())
+        .unwrap_or_else(|| Expr::cust("''::tsquery"));
+    if query.excluded.is_empty() {
+        return required;
     }
+    let excluded = Func::cust("tsquery_not").arg(any_of(prepared, &query.excluded));
+    Func::cust("tsquery_and").arg(required).arg(excluded).into()
 }
 
 /// The PostgreSQL query for any of `terms`: each word and each of its typo corrections as a
 /// word start, and the word's English and Lithuanian stems; each phrase as words in order.
-fn tsquery(prepared: &Prepared, terms: &[Term]) -> Expr {
+fn any_of(prepared: &Prepared, terms: &[Term]) -> Expr {
     let config = |name: &str| Expr::cust(format!("'{name}'::regconfig"));
     let parts = terms.iter().map(|term| match term {
         Term::Word(word) => {
@@ -416,52 +382,246 @@ fn tsquery_or(a: Expr, b: Expr) -> Expr {
     Func::cust("tsquery_or").arg(a).arg(b).into()
 }
 
-/// The FTS5 query for any of `terms` (their words are letters and digits only, so quoting them
-/// is all the escaping they need).
-fn fts_query(prepared: &Prepared, terms: &[Term]) -> String {
-    let mut parts = Vec::new();
-    for term in terms {
-        match term {
-            Term::Word(word) => {
-                parts.push(format!("\"{word}\"*"));
-                parts.extend(prepared.typos_of(word).map(|typo| format!("\"{typo}\"*")));
+/// The FTS5 query of a whole search: every clause, none of the excluded terms. Words are
+/// letters and digits only, so quoting them is all the escaping they need.
+fn fts_query(prepared: &Prepared) -> String {
+    let any_of = |terms: &[Term]| {
+        let mut parts = Vec::new();
+        for term in terms {
+            match term {
+                Term::Word(word) => {
+                    parts.push(format!("\"{word}\"*"));
+                    parts.extend(prepared.typos_of(word).map(|typo| format!("\"{typo}\"*")));
+                }
+                Term::Phrase(words) => parts.push(format!("\"{}\"", words.join(" "))),
             }
-            Term::Phrase(words) => parts.push(format!("\"{}\"", words.join(" "))),
         }
+        format!("({})", parts.join(" OR "))
+    };
+    let query = &prepared.query;
+    let mut text = query
+        .clauses
+        .iter()
+        .map(|terms| any_of(terms))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    if !query.excluded.is_empty() {
+        text.push_str(" NOT ");
+        text.push_str(&any_of(&query.excluded));
     }
-    parts.join(" OR ")
+    text
 }
 
-/// Codes, acronyms and short names of `types` equal to a word of `terms` (or a phrase's words
-/// joined by `-`, a space or nothing).
-fn identifier_arms(terms: &[Term], clause: i32, types: &[RecordType]) -> Vec<SelectStatement> {
-    // A code typed with its punctuation ("co-op") comes as a phrase of its parts.
-    let words: Vec<String> = terms
-        .iter()
-        .flat_map(|term| match term {
-            Term::Word(word) => vec![word.clone()],
-            Term::Phrase(words) => ["-", " ", ""].map(|glue| words.join(glue)).to_vec(),
-        })
-        .collect();
-    if words.is_empty() {
-        return Vec::new();
+/// Writes the search documents of `records` (those of [`INDEXED`] types; for a place, also
+/// of the projects that cover it), from their texts, codes and covered places as they are
+/// now: a record with nothing left to find loses its document.
+pub async fn index(db: &impl ConnectionTrait, records: &[(RecordType, i32)]) -> Result<(), DbErr> {
+    let mut by_type: BTreeMap<RecordType, BTreeSet<i32>> = BTreeMap::new();
+    for &(record, id) in records {
+        if INDEXED.contains(&record) {
+            by_type.entry(record).or_default().insert(id);
+        }
     }
-    // An exact code is as relevant as a text can be.
-    let score = if clause == EXCLUDED { 0.0 } else { 2.0 };
-    IDENTIFIERS
+    if let Some(places) = by_type.get(&RecordType::Place) {
+        let covering = Query::select()
+            .distinct()
+            .column("project_id")
+            .from("project_places")
+            .and_where(Expr::col("place_id").is_in(places.iter().copied()))
+            .to_owned();
+        let projects: Vec<i32> = db
+            .query_all(&covering)
+            .await?
+            .iter()
+            .map(|row| row.try_get("", "project_id"))
+            .collect::<Result<_, _>>()?;
+        by_type
+            .entry(RecordType::Project)
+            .or_default()
+            .extend(projects);
+    }
+    for (record, ids) in by_type {
+        let ids: Vec<i32> = ids.into_iter().collect();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let delete = Query::delete()
+                .from_table("search_documents")
+                .and_where(Expr::col("record_type").eq(record.as_str()))
+                .and_where(Expr::col("record_id").is_in(chunk.iter().copied()))
+                .to_owned();
+            db.execute(&delete).await?;
+            db.execute(&write_documents(
+                db.get_database_backend(),
+                Some((record, chunk)),
+            )?)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the search document of every record again.
+pub async fn index_all(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute(&Query::delete().from_table("search_documents").to_owned())
+        .await?;
+    db.execute(&write_documents(db.get_database_backend(), None)?)
+        .await?;
+    Ok(())
+}
+
+/// Ids per statement when writing documents.
+const IDS_PER_STATEMENT: usize = 1_000;
+
+/// The statement that writes the documents of `scope` (records of one type), or of every
+/// record: their texts, codes and covered places, each part joined into one, grouped per
+/// record.
+fn write_documents(
+    backend: DbBackend,
+    scope: Option<(RecordType, &[i32])>,
+) -> Result<InsertStatement, DbErr> {
+    let texts = document_texts(backend, scope);
+    let part = |part: Part| {
+        let index = part as i32;
+        match backend {
+            DbBackend::Postgres => {
+                let letter = ["A", "B", "C"][part as usize];
+                ["partnership_simple", "partnership_en", "partnership_lt"]
+                    .map(|config| {
+                        let language = match config {
+                            "partnership_en" => " AND lang = 'en'",
+                            "partnership_lt" => " AND lang = 'lt'",
+                            _ => "",
+                        };
+                        format!(
+                            "setweight(to_tsvector('{config}'::regconfig, COALESCE(string_agg(body, \
+                             ' ') FILTER (WHERE part = {index}{language}), '')), '{letter}')"
+                        )
+                    })
+                    .join(" || ")
+            }
+            _ => format!("COALESCE(group_concat(CASE WHEN part = {index} THEN body END, ' '), '')"),
+        }
+    };
+    let mut select = Query::select();
+    select
+        .columns(["record_type", "record_id"].map(Alias::new))
+        .from_subquery(texts, "texts")
+        // SQLite reads an ON CONFLICT right after the FROM as a join's ON without it.
+        .and_where(Expr::cust("1 = 1"))
+        .group_by_col("record_type")
+        .group_by_col("record_id");
+    let columns: Vec<&str> = match backend {
+        DbBackend::Postgres => {
+            let document = Part::ALL.map(part).join(" || ");
+            select.expr(Expr::cust(document));
+            vec!["record_type", "record_id", "document"]
+        }
+        _ => {
+            for each in Part::ALL {
+                select.expr(Expr::cust(part(each)));
+            }
+            vec!["record_type", "record_id", "names", "summaries", "others"]
+        }
+    };
+    let updated: Vec<&str> = columns[2..].to_vec();
+    Ok(Query::insert()
+        .into_table("search_documents")
+        .columns(columns.into_iter().map(Alias::new))
+        .select_from(select)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .on_conflict(
+            OnConflict::columns(["record_type", "record_id"].map(Alias::new))
+                .update_columns(updated.into_iter().map(Alias::new))
+                .to_owned(),
+        )
+        .to_owned())
+}
+
+/// Every text that goes into the documents of `scope` (or of every record), one row each:
+/// `record_type`, `record_id`, `part` (see [`Part`]), `lang` and `body` (the text, folded on
+/// SQLite, where FTS5 has no `unaccent`).
+fn document_texts(backend: DbBackend, scope: Option<(RecordType, &[i32])>) -> SelectStatement {
+    let text = |column: &str| Expr::col((Alias::new("t"), Alias::new(column)));
+    let body = match backend {
+        DbBackend::Postgres => text("text"),
+        _ => text("folded"),
+    };
+    let wants = |record: RecordType| scope.is_none_or(|(r, _)| r == record);
+    let ids = || scope.map(|(_, ids)| ids.iter().copied());
+    let part_of_field = Part::ALL
         .iter()
-        .filter(|(record, ..)| types.contains(record))
-        .map(|(record, table, column, _)| {
-            Query::select()
-                .expr_as(Expr::val(record.as_str()), "record_type")
-                .expr_as(Expr::col("id"), "record_id")
-                .expr_as(Expr::val(clause), "clause")
-                .expr_as(Expr::val(score), "score")
-                .from(*table)
-                .and_where(Expr::from(Func::lower(Expr::col(*column))).is_in(words.clone()))
-                .to_owned()
+        .filter(|part| !part.fields().is_empty())
+        .fold(CaseStatement::new(), |case, part| {
+            case.case(
+                text("field").is_in(part.fields().iter().copied()),
+                Expr::val(*part as i32),
+            )
         })
-        .collect()
+        .finally(Expr::val(Part::Others as i32));
+    // The records' own texts.
+    let mut arms = Vec::new();
+    let mut own = Query::select();
+    own.expr_as(text("record_type"), "record_type")
+        .expr_as(text("record_id"), "record_id")
+        .expr_as(part_of_field, "part")
+        .expr_as(text("lang"), "lang")
+        .expr_as(body.clone(), "body")
+        .from_as("localized_texts", "t");
+    match scope {
+        Some((record, _)) => own.and_where(text("record_type").eq(record.as_str())),
+        None => own.and_where(text("record_type").is_in(INDEXED.map(|r| r.as_str()))),
+    };
+    if let Some(ids) = ids() {
+        own.and_where(text("record_id").is_in(ids));
+    }
+    arms.push(own);
+    // Codes, acronyms and short names, as names.
+    for (record, table, column, _) in IDENTIFIERS.iter().filter(|(r, ..)| wants(*r)) {
+        let value = match backend {
+            DbBackend::Postgres => Expr::col(*column),
+            _ => Expr::from(Func::lower(Expr::col(*column))),
+        };
+        let mut select = Query::select();
+        select
+            .expr_as(Expr::val(record.as_str()), "record_type")
+            .expr_as(Expr::col("id"), "record_id")
+            .expr_as(Expr::val(Part::Names as i32), "part")
+            .expr_as(Expr::cust("NULL"), "lang")
+            .expr_as(value, "body")
+            .from(*table)
+            .and_where(Expr::col(*column).is_not_null());
+        if let Some(ids) = ids() {
+            select.and_where(Expr::col("id").is_in(ids));
+        }
+        arms.push(select);
+    }
+    // A project's covered places ("rezekne" finds the projects in Rēzeknes novads).
+    if wants(RecordType::Project) {
+        let mut places = Query::select();
+        places
+            .expr_as(Expr::val(RecordType::Project.as_str()), "record_type")
+            .expr_as(Expr::col(("pp", "project_id")), "record_id")
+            .expr_as(Expr::val(Part::Others as i32), "part")
+            .expr_as(text("lang"), "lang")
+            .expr_as(body, "body")
+            .from_as("project_places", "pp")
+            .join_as(
+                JoinType::InnerJoin,
+                "localized_texts",
+                "t",
+                Expr::col(("t", "record_id"))
+                    .equals(("pp", "place_id"))
+                    .and(text("record_type").eq(RecordType::Place.as_str())),
+            );
+        if let Some(ids) = ids() {
+            places.and_where(Expr::col(("pp", "project_id")).is_in(ids));
+        }
+        arms.push(places);
+    }
+    let mut union = arms.remove(0);
+    for arm in arms {
+        union.union(UnionType::All, arm);
+    }
+    union
 }
 
 impl Prepared {
@@ -611,8 +771,9 @@ pub async fn add_words<'a>(
 /// statement's CASE grows with it).
 const FOLD_BATCH: u64 = 200;
 
-/// Folds the texts stored before the search index existed and adds their words; cheap when
-/// there are none. On SQLite the FTS index is then rebuilt from the table.
+/// Folds the texts stored before the search index existed and adds their words, and writes
+/// every search document when there are none yet (a database filled before they existed, or
+/// by the seed loader); cheap when nothing is missing.
 pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     use localized_text::Column;
     let mut after = 0;
@@ -641,11 +802,17 @@ pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             .await?;
         add_words(db, rows.iter().map(|(_, text)| text.as_str())).await?;
     }
-    if after > 0 && db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared(
-            "INSERT INTO localized_texts_search(localized_texts_search) VALUES ('rebuild')",
-        )
-        .await?;
+    let any = |table: &str| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new(table))
+            .limit(1)
+            .to_owned()
+    };
+    let documents = db.query_one(&any("search_documents")).await?;
+    if after > 0 || (documents.is_none() && db.query_one(&any("localized_texts")).await?.is_some())
+    {
+        index_all(db).await?;
     }
     Ok(())
 }

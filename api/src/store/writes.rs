@@ -245,8 +245,8 @@ impl<'a> UnitOfWork<'a> {
         }
     }
 
-    /// Writes the audit entries and changes recorded so far (of this unit and the units that
-    /// committed into it).
+    /// Writes the audit entries, changes and search documents of what was recorded so far (of
+    /// this unit and the units that committed into it).
     pub async fn flush(&self) -> Result<(), DbErr> {
         let (audit, new_changes) = {
             let mut pending = lock(&self.pending);
@@ -260,6 +260,12 @@ impl<'a> UnitOfWork<'a> {
                 .exec(&self.txn)
                 .await?;
         }
+        // The search documents of what changed, in the same transaction.
+        let changed: Vec<(RecordType, i32)> = new_changes
+            .iter()
+            .map(|change| (change.record_type, change.record_id))
+            .collect();
+        super::search::index(&self.txn, &changed).await?;
         for chunk in new_changes.chunks(ROWS_PER_INSERT) {
             changes::record(&self.txn, chunk).await?;
         }
