@@ -94,9 +94,10 @@ impl SearchHit {
         })
     }
 
-    /// How well it matched, higher first: the database's relevance of the record's matches
-    /// (`ts_rank` on PostgreSQL, `bm25` on SQLite), a match in titles, names and codes
-    /// counting 1, in summaries 0.4, in other texts 0.2. Scores compare within one search.
+    /// How well it matched, higher first: for each part of the record with a match (titles,
+    /// names and codes; summaries; other texts), the part's weight (1, 0.4, 0.2) times one
+    /// plus the relevance of its matches scaled into [0, 1) (`ts_rank` on PostgreSQL, `bm25`
+    /// on SQLite), added up. Scores compare within one search.
     async fn score(&self) -> f64 {
         self.0.score
     }
