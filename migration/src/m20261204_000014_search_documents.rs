@@ -31,7 +31,7 @@ const POSTGRES_UP: &[&str] = &[
 
 const POSTGRES_DOWN: &[&str] = &["DROP TABLE search_documents"];
 
-const SQLITE_UP: &[&str] = &[
+pub(crate) const SQLITE_UP: &[&str] = &[
     "CREATE TABLE search_documents (id INTEGER PRIMARY KEY, record_type TEXT NOT NULL, \
      record_id INTEGER NOT NULL, names TEXT NOT NULL DEFAULT '', \
      summaries TEXT NOT NULL DEFAULT '', others TEXT NOT NULL DEFAULT '', \
@@ -51,7 +51,7 @@ const SQLITE_UP: &[&str] = &[
        VALUES (new.id, new.names, new.summaries, new.others); END",
 ];
 
-const SQLITE_DOWN: &[&str] = &[
+pub(crate) const SQLITE_DOWN: &[&str] = &[
     "DROP TRIGGER search_documents_update",
     "DROP TRIGGER search_documents_delete",
     "DROP TRIGGER search_documents_insert",

@@ -127,15 +127,15 @@ fn trigram_query(word: &str) -> String {
 }
 
 /// The record types that have a search document (contacts hold personal data and are never
-/// searched).
+/// searched), in the order of their names, which [`document_key`] follows.
 pub const INDEXED: [RecordType; 7] = [
-    RecordType::Project,
-    RecordType::Organisation,
-    RecordType::Funder,
-    RecordType::Programme,
-    RecordType::Outcome,
     RecordType::Event,
+    RecordType::Funder,
+    RecordType::Organisation,
+    RecordType::Outcome,
     RecordType::Place,
+    RecordType::Programme,
+    RecordType::Project,
 ];
 
 /// One page of hits, best first, after `after` (a hit of an earlier page), with the number of
@@ -148,44 +148,70 @@ pub async fn find(
     limit: u64,
     count_total: bool,
 ) -> Result<(Vec<Hit>, Option<u64>), DbErr> {
+    let postgres = prepared.backend == DbBackend::Postgres;
+    // PostgreSQL counts on the rows it has read to score them (a count of its own would read
+    // them again); SQLite counts in its index alone, faster than holding every row for a
+    // window.
+    let window_count = count_total && postgres;
     let mut select = Query::select();
     select
         .column(Asterisk)
-        .from_subquery(matches(prepared, types, true, count_total), "hits")
+        .from_subquery(matches(prepared, types, true, window_count), "hits")
         .order_by("score", Order::Desc)
-        .order_by("record_type", Order::Asc)
-        .order_by("record_id", Order::Asc)
         .limit(limit);
-    if let Some(after) = after {
-        let score = || Expr::col("score");
-        let kind = || Expr::col("record_type");
-        select.and_where(
-            score().lt(after.score).or(score().eq(after.score).and(
-                kind().gt(after.record.as_str()).or(kind()
-                    .eq(after.record.as_str())
-                    .and(Expr::col("record_id").gt(after.id))),
-            )),
-        );
+    let score = || Expr::col("score");
+    if postgres {
+        select
+            .order_by("record_type", Order::Asc)
+            .order_by("record_id", Order::Asc);
+        if let Some(after) = after {
+            let kind = || Expr::col("record_type");
+            select.and_where(
+                score().lt(after.score).or(score().eq(after.score).and(
+                    kind().gt(after.record.as_str()).or(kind()
+                        .eq(after.record.as_str())
+                        .and(Expr::col("record_id").gt(after.id))),
+                )),
+            );
+        }
+    } else {
+        // Keys order as record type names, then ids.
+        select.order_by("document_key", Order::Asc);
+        if let Some(after) = after {
+            let key = document_key(after.record, after.id);
+            select.and_where(
+                score()
+                    .lt(after.score)
+                    .or(score().eq(after.score).and(Expr::col("document_key").gt(key))),
+            );
+        }
     }
     let rows = db.query_all(&select).await?;
     let mut total = None;
     let mut hits = Vec::with_capacity(rows.len());
     for row in &rows {
-        if count_total {
+        if window_count {
             total = Some(u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or_default());
         }
-        let record: String = row.try_get("", "record_type")?;
-        if let Some(record) = RecordType::parse(&record) {
+        let score = row.try_get("", "score")?;
+        let found = if postgres {
+            let record: String = row.try_get("", "record_type")?;
+            RecordType::parse(&record).map(|record| (record, row.try_get("", "record_id")))
+        } else {
+            record_of_key(row.try_get("", "document_key")?).map(|(record, id)| (record, Ok(id)))
+        };
+        if let Some((record, id)) = found {
             hits.push(Hit {
                 record,
-                id: row.try_get("", "record_id")?,
-                score: row.try_get("", "score")?,
+                id: id?,
+                score,
             });
         }
     }
-    // The count rides on the page's rows; a page past the end has none to carry it.
+    // On PostgreSQL the count rides on the page's rows; a page past the end has none to carry
+    // it.
     if count_total && total.is_none() {
-        total = Some(if after.is_some() {
+        total = Some(if after.is_some() || !postgres {
             count(db, prepared, types).await?
         } else {
             0
@@ -213,120 +239,186 @@ async fn count(
 
 /// The ids of the records of type `record` that match: for text filters.
 pub fn ids_matching(prepared: &Prepared, record: RecordType) -> SelectStatement {
+    let id = match prepared.backend {
+        DbBackend::Postgres => Expr::col("record_id"),
+        _ => Expr::col("document_key").bit_and(i64::from(u32::MAX)),
+    };
     Query::select()
-        .column("record_id")
+        .expr_as(id, "record_id")
         .from_subquery(matches(prepared, &[record], false, false), "hits")
         .to_owned()
 }
 
-/// The documents of `types` that match, one row per record (`record_type`, `record_id`),
-/// with its `score` in millionths when `scored` and the number of all of them as `total` when
-/// `counted`.
+/// The documents of `types` that match, one row per record, with its `score` in millionths
+/// when `scored` and the number of all of them as `total` when `counted`. A record is named by
+/// `record_type` and `record_id` on PostgreSQL and by its `document_key` on SQLite.
 fn matches(
     prepared: &Prepared,
     types: &[RecordType],
     scored: bool,
     counted: bool,
 ) -> SelectStatement {
-    let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
-    let mut select = Query::select();
-    select
-        .expr_as(document("record_type"), "record_type")
-        .expr_as(document("record_id"), "record_id")
-        .and_where(document("record_type").is_in(types.iter().map(|t| t.as_str())));
-    // The relevance of the record's matches in one part of its document (0 for none), as the
-    // database measures it.
-    let rank_in: Box<dyn Fn(Part) -> Expr> = match prepared.backend {
-        DbBackend::Postgres => {
-            let query = Expr::col((Alias::new("q"), Alias::new("query")));
-            select
-                .from_as("search_documents", "d")
-                .from_subquery(
-                    Query::select()
-                        .expr_as(tsquery(prepared), "query")
-                        .to_owned(),
-                    "q",
-                )
-                .and_where(document("document").binary(BinOper::Custom("@@"), query.clone()));
-            Box::new(move |part| {
-                // ts_rank's weights of D, C, B and A: the part's letter alone counts.
-                let mut weights = [0; 4];
-                weights[3 - part as usize] = 1;
-                let weights = format!(
-                    "'{{{}}}'::float4[]",
-                    weights.map(|w| w.to_string()).join(", ")
-                );
-                Func::cust("ts_rank")
-                    .arg(Expr::cust(weights))
-                    .arg(document("document"))
-                    .arg(query.clone())
-                    .into()
-            })
-        }
-        _ => {
-            let index = || Expr::cust("search_documents_index");
-            // The index drives the join: bm25 only works on the rows a MATCH produces.
-            select
-                .from("search_documents_index")
-                .join_as(
-                    JoinType::CrossJoin,
-                    "search_documents",
-                    "d",
-                    Condition::all(),
-                )
-                .and_where(document("id").equals(("search_documents_index", "rowid")))
-                .and_where(index().binary(BinOper::Custom("MATCH"), fts_query(prepared)));
-            Box::new(move |part| {
-                // bm25 is negative, better when lower; only the part's column counts.
-                let weights = Part::ALL.map(|column| Expr::val(i32::from(column == part)));
-                let bm25 = Func::cust("bm25").args(std::iter::once(index()).chain(weights));
-                Expr::val(0.0).sub(Expr::from(bm25))
-            })
-        }
+    let (mut found, names) = match prepared.backend {
+        DbBackend::Postgres => postgres_matches(prepared, types, scored),
+        _ => sqlite_matches(prepared, types, scored),
     };
     if !scored && !counted {
-        return select;
+        return found;
     }
-    let column = |part: Part| format!("rank_{}", part as usize);
-    for part in Part::ALL {
-        select.expr_as(rank_in(part), column(part));
-    }
-    // bm25 works only in the query of its MATCH: the LIMIT keeps SQLite from merging that query
-    // into the one around it.
-    if prepared.backend != DbBackend::Postgres {
-        select.limit(i64::MAX as u64);
-    }
-    let mut ranked = Query::select();
-    ranked
-        .columns(["record_type", "record_id"].map(Alias::new))
-        .from_subquery(select, "ranked");
     if scored {
-        // Per part with a match: its weight times one plus its relevance scaled into [0, 1),
-        // so where the words are found counts first and how well second.
-        let score = Part::ALL
-            .into_iter()
-            .map(|part| {
-                let rank = || Expr::col(Alias::new(column(part)));
-                let share = rank().div(rank().add(Expr::val(1.0)));
-                let matched: Expr = CaseStatement::new()
-                    .case(
-                        rank().gt(Expr::val(0.0)),
-                        Expr::val(part.weight()).mul(Expr::val(1.0).add(share)),
-                    )
-                    .finally(Expr::val(0.0))
-                    .into();
-                matched
-            })
-            .reduce(|a, b| a.add(b))
-            .unwrap_or_else(|| Expr::val(0.0));
-        // Whole millionths: scores compare exactly when a page seeks past the last one.
-        let millionths = Func::cust("ROUND").arg(score.mul(Expr::val(1_000_000)));
-        ranked.expr_as(Func::cast_as(millionths, Alias::new("BIGINT")), "score");
+        // Each relevance is measured once per document, in the query that finds it: the
+        // OFFSET keeps PostgreSQL from merging that query into this one (where it would
+        // measure each relevance again wherever the score names it, and carry every document
+        // through the count); bm25 only works in the query of its MATCH.
+        match prepared.backend {
+            DbBackend::Postgres => found.offset(0),
+            _ => found.limit(i64::MAX as u64),
+        };
+    }
+    let mut select = Query::select();
+    select
+        .columns(names.iter().map(|name| Alias::new(*name)))
+        .from_subquery(found, "found");
+    if scored {
+        select.expr_as(score(), "score");
     }
     if counted {
-        ranked.expr_as(Expr::cust("COUNT(*) OVER ()"), "total");
+        select.expr_as(Expr::cust("COUNT(*) OVER ()"), "total");
     }
-    ranked
+    select
+}
+
+/// The column of the relevance of a document's matches in `part`.
+fn rank_column(part: Part) -> Alias {
+    Alias::new(format!("rank_{}", part as usize))
+}
+
+/// A record's score in millionths, from the relevance of its matches in each part: per part
+/// with a match, its weight times one plus its relevance scaled into [0, 1), so where the
+/// words are found counts first and how well second. Whole millionths compare exactly when a
+/// page seeks past the last one.
+fn score() -> Expr {
+    let score = Part::ALL
+        .into_iter()
+        .map(|part| {
+            let rank = || Expr::col(rank_column(part));
+            let share = rank().div(rank().add(Expr::val(1.0)));
+            let matched: Expr = CaseStatement::new()
+                .case(
+                    rank().gt(Expr::val(0.0)),
+                    Expr::val(part.weight()).mul(Expr::val(1.0).add(share)),
+                )
+                .finally(Expr::val(0.0))
+                .into();
+            matched
+        })
+        .reduce(|a, b| a.add(b))
+        .unwrap_or_else(|| Expr::val(0.0));
+    let millionths = Func::cust("ROUND").arg(score.mul(Expr::val(1_000_000)));
+    Func::cast_as(millionths, Alias::new("BIGINT")).into()
+}
+
+/// The matching documents on PostgreSQL, with `ts_rank` per part when `scored`, and the
+/// columns that name their records.
+fn postgres_matches(
+    prepared: &Prepared,
+    types: &[RecordType],
+    scored: bool,
+) -> (SelectStatement, &'static [&'static str]) {
+    let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
+    let query = Expr::col((Alias::new("q"), Alias::new("query")));
+    let mut select = Query::select();
+    select
+        .columns(["record_type", "record_id"].map(|c| (Alias::new("d"), Alias::new(c))))
+        .from_as("search_documents", "d")
+        .from_subquery(
+            Query::select()
+                .expr_as(tsquery(prepared), "query")
+                .to_owned(),
+            "q",
+        )
+        .and_where(document("document").binary(BinOper::Custom("@@"), query.clone()));
+    if types.len() < INDEXED.len() {
+        select.and_where(document("record_type").is_in(types.iter().map(|t| t.as_str())));
+    }
+    if scored {
+        for part in Part::ALL {
+            // ts_rank's weights of D, C, B and A: the part's letter alone counts.
+            let mut weights = [0; 4];
+            weights[3 - part as usize] = 1;
+            let weights = format!(
+                "'{{{}}}'::float4[]",
+                weights.map(|w| w.to_string()).join(", ")
+            );
+            let rank = Func::cust("ts_rank")
+                .arg(Expr::cust(weights))
+                .arg(document("document"))
+                .arg(query.clone());
+            select.expr_as(rank, rank_column(part));
+        }
+    }
+    (select, &["record_type", "record_id"])
+}
+
+/// The matching documents on SQLite, with `bm25` per part when `scored`, and the column that
+/// names their records: each document's key (see [`document_key`]), so no match needs a join.
+fn sqlite_matches(
+    prepared: &Prepared,
+    types: &[RecordType],
+    scored: bool,
+) -> (SelectStatement, &'static [&'static str]) {
+    let index = || Expr::cust("search_documents_index");
+    let rowid = || Expr::col(Alias::new("rowid"));
+    let mut select = Query::select();
+    select
+        .expr_as(rowid(), "document_key")
+        .from("search_documents_index")
+        .and_where(index().binary(BinOper::Custom("MATCH"), fts_query(prepared)));
+    if types.len() < INDEXED.len() {
+        // Each type's documents are one range of keys, which FTS5 seeks to.
+        let ranges = types.iter().fold(Condition::any(), |ranges, record| {
+            let first = document_key(*record, 0);
+            ranges.add(rowid().between(first, first + i64::from(u32::MAX)))
+        });
+        select.cond_where(ranges);
+    }
+    if scored {
+        for part in Part::ALL {
+            // bm25 is negative, better when lower; only the part's column counts.
+            let weights = Part::ALL.map(|column| Expr::val(i32::from(column == part)));
+            let bm25 = Func::cust("bm25").args(std::iter::once(index()).chain(weights));
+            select.expr_as(Expr::val(0.0).sub(Expr::from(bm25)), rank_column(part));
+        }
+    }
+    (select, &["document_key"])
+}
+
+/// A SQLite document's rowid: its record type's place in [`INDEXED`] × 2^32 + its record's
+/// id, so ordering by key orders by type name, then id.
+fn document_key(record: RecordType, id: i32) -> i64 {
+    let place = INDEXED.iter().position(|r| *r == record).unwrap_or_default();
+    ((place as i64) << 32) + i64::from(id)
+}
+
+/// The record a [`document_key`] names.
+fn record_of_key(key: i64) -> Option<(RecordType, i32)> {
+    let record = INDEXED.get(usize::try_from(key >> 32).ok()?)?;
+    Some((*record, i32::try_from(key & i64::from(u32::MAX)).ok()?))
+}
+
+/// [`document_key`] in SQL, of the columns `record_type` and `record_id`.
+fn document_key_sql() -> Expr {
+    let place = INDEXED
+        .iter()
+        .enumerate()
+        .fold(CaseStatement::new(), |case, (place, record)| {
+            case.case(
+                Expr::col("record_type").eq(record.as_str()),
+                Expr::val((place as i64) << 32),
+            )
+        });
+    let place: Expr = place.into();
+    place.add(Expr::col("record_id"))
 }
 
 /// The PostgreSQL query of a whole search: every clause, none of the excluded terms.
@@ -509,20 +601,25 @@ fn write_documents(
         .and_where(Expr::cust("1 = 1"))
         .group_by_col("record_type")
         .group_by_col("record_id");
-    let columns: Vec<&str> = match backend {
+    let updated: Vec<&str> = match backend {
         DbBackend::Postgres => {
             let document = Part::ALL.map(part).join(" || ");
             select.expr(Expr::cust(document));
-            vec!["record_type", "record_id", "document"]
+            vec!["document"]
         }
         _ => {
             for each in Part::ALL {
                 select.expr(Expr::cust(part(each)));
             }
-            vec!["record_type", "record_id", "names", "summaries", "others"]
+            vec!["names", "summaries", "others"]
         }
     };
-    let updated: Vec<&str> = columns[2..].to_vec();
+    let mut columns = vec!["record_type", "record_id"];
+    columns.extend(&updated);
+    if backend != DbBackend::Postgres {
+        select.expr(document_key_sql());
+        columns.push("id");
+    }
     Ok(Query::insert()
         .into_table("search_documents")
         .columns(columns.into_iter().map(Alias::new))
@@ -815,4 +912,35 @@ pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         index_all(db).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_keys_order_as_type_names_then_ids() {
+        let names = INDEXED.map(RecordType::as_str);
+        assert!(names.windows(2).all(|pair| pair[0] < pair[1]), "{names:?}");
+        let mut keys = vec![
+            (RecordType::Project, 1),
+            (RecordType::Event, i32::MAX),
+            (RecordType::Place, 7),
+            (RecordType::Event, 2),
+        ];
+        keys.sort_by_key(|(record, id)| document_key(*record, *id));
+        assert_eq!(
+            keys,
+            [
+                (RecordType::Event, 2),
+                (RecordType::Event, i32::MAX),
+                (RecordType::Place, 7),
+                (RecordType::Project, 1),
+            ]
+        );
+        for (record, id) in keys {
+            assert_eq!(record_of_key(document_key(record, id)), Some((record, id)));
+        }
+        assert_eq!(record_of_key(7 << 32), None);
+    }
 }
