@@ -16,6 +16,12 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction, so one connection: the tables are dropped and created again under the
+    /// same names, and a second connection's older snapshot would still hold the old ones.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         recreate_sqlite_documents(manager).await
     }

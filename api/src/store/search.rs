@@ -180,9 +180,9 @@ pub async fn find(
         if let Some(after) = after {
             let key = document_key(after.record, after.id);
             select.and_where(
-                score()
-                    .lt(after.score)
-                    .or(score().eq(after.score).and(Expr::col("document_key").gt(key))),
+                score().lt(after.score).or(score()
+                    .eq(after.score)
+                    .and(Expr::col("document_key").gt(key))),
             );
         }
     }
@@ -396,7 +396,10 @@ fn sqlite_matches(
 /// A SQLite document's rowid: its record type's place in [`INDEXED`] × 2^32 + its record's
 /// id, so ordering by key orders by type name, then id.
 fn document_key(record: RecordType, id: i32) -> i64 {
-    let place = INDEXED.iter().position(|r| *r == record).unwrap_or_default();
+    let place = INDEXED
+        .iter()
+        .position(|r| *r == record)
+        .unwrap_or_default();
     ((place as i64) << 32) + i64::from(id)
 }
 

@@ -87,6 +87,17 @@ async fn search_ignores_case_and_diacritics_and_matches_word_starts() {
             "[{}]",
             app.backend
         );
+        // Several types: each is found, and nothing else.
+        let found = hits(&search(&app, "kekavas", json!({ "types": ["PLACE", "EVENT"] })).await);
+        assert!(
+            found.iter().any(|hit| hit.starts_with("Place:"))
+                && found.iter().any(|hit| hit.starts_with("Event:"))
+                && found
+                    .iter()
+                    .all(|hit| hit.starts_with("Place:") || hit.starts_with("Event:")),
+            "[{}] {found:?}",
+            app.backend
+        );
         // "kopstr" is the start of "kopstrādes".
         let found = hits(&search(&app, "kopstr", json!({ "types": ["PROJECT"] })).await);
         assert_eq!(

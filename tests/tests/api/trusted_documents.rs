@@ -128,6 +128,19 @@ async fn the_dashboards_own_document_is_trusted_with_the_manifests() {
                 .expect("funders")
                 .is_empty()
         );
+        let figures = post(
+            &app,
+            json!({ "query": document, "operationName": "DashboardFigures", "variables": { "lang": "en" } }),
+        )
+        .await;
+        assert!(figures["errors"].is_null(), "[{}] {figures}", app.backend);
+        for chart in ["byLeadCountry", "byParticipantCountry"] {
+            assert!(
+                figures["data"][chart]["groups"][0]["country"].is_string(),
+                "[{}] {chart}: {figures}",
+                app.backend
+            );
+        }
         // Changed by one character, it is another document.
         let edited = post(
             &app,
