@@ -327,21 +327,22 @@ fn postgres_matches(
 ) -> (SelectStatement, &'static [&'static str]) {
     let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
     let query = Expr::col((Alias::new("q"), Alias::new("query")));
+    let mut queries = Query::select();
+    queries.expr_as(tsquery(prepared), "query");
+    if scored {
+        queries.expr_as(ranked_tsquery(prepared), "ranked");
+    }
     let mut select = Query::select();
     select
         .columns(["record_type", "record_id"].map(|c| (Alias::new("d"), Alias::new(c))))
         .from_as("search_documents", "d")
-        .from_subquery(
-            Query::select()
-                .expr_as(tsquery(prepared), "query")
-                .to_owned(),
-            "q",
-        )
-        .and_where(document("document").binary(BinOper::Custom("@@"), query.clone()));
+        .from_subquery(queries, "q")
+        .and_where(document("document").binary(BinOper::Custom("@@"), query));
     if types.len() < INDEXED.len() {
         select.and_where(document("record_type").is_in(types.iter().map(|t| t.as_str())));
     }
     if scored {
+        let ranked = Expr::col((Alias::new("q"), Alias::new("ranked")));
         for part in Part::ALL {
             // ts_rank's weights of D, C, B and A: the part's letter alone counts.
             let mut weights = [0; 4];
@@ -353,7 +354,7 @@ fn postgres_matches(
             let rank = Func::cust("ts_rank")
                 .arg(Expr::cust(weights))
                 .arg(document("document"))
-                .arg(query.clone());
+                .arg(ranked.clone());
             select.expr_as(rank, rank_column(part));
         }
     }
@@ -438,6 +439,15 @@ fn tsquery(prepared: &Prepared) -> Expr {
     }
     let excluded = Func::cust("tsquery_not").arg(any_of(prepared, &query.excluded));
     Func::cust("tsquery_and").arg(required).arg(excluded).into()
+}
+
+/// The PostgreSQL query a document's parts are ranked by: any term of any clause, as FTS5's
+/// bm25 counts each phrase it finds in a column. `ts_rank` of an AND measures only pairs of
+/// its terms found together, so a document with one word in its title and the other in its
+/// summary would measure nothing in either part and score 0.
+fn ranked_tsquery(prepared: &Prepared) -> Expr {
+    let terms: Vec<Term> = prepared.query.clauses.iter().flatten().cloned().collect();
+    any_of(prepared, &terms)
 }
 
 /// The PostgreSQL query for any of `terms`: each word and each of its typo corrections as a

@@ -249,6 +249,33 @@ async fn titles_rank_above_summaries_and_highlights_mark_matches_and_escape_the_
 }
 
 #[tokio::test]
+async fn a_record_scores_for_each_part_holding_one_of_the_words() {
+    for app in TestApp::all().await {
+        // "Darbīgās" is in the title, "Iniciatīvas" in the summary: both parts count (a title
+        // match is worth 1, a summary match 0.4).
+        let found = scored_hits(
+            &search(
+                &app,
+                "darbigas iniciativas",
+                json!({ "types": ["PROJECT"] }),
+            )
+            .await,
+        );
+        assert_eq!(
+            found.first().map(|(name, _)| name.as_str()),
+            Some("Project:darbigas-kopienas"),
+            "[{}] {found:?}",
+            app.backend
+        );
+        assert!(
+            found.first().is_some_and(|(_, score)| *score >= 1.4),
+            "[{}] {found:?}",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
 async fn pages_of_hits_follow_each_other_without_repeats() {
     for app in TestApp::all().await {
         let all = search(
