@@ -109,8 +109,12 @@ fn decode_cursor(text: &str, signature: u32) -> ApiResult<Hit> {
              the search that returned it"
         )));
     }
+    // Only a forged cursor names a type that is never searched (contacts).
+    let record = RecordType::parse(&cursor.t)
+        .filter(|record| SEARCHABLE.contains(record))
+        .ok_or_else(invalid)?;
     Ok(Hit {
-        record: RecordType::parse(&cursor.t).ok_or_else(invalid)?,
+        record,
         id: cursor.id,
         score: cursor.s,
     })
@@ -203,4 +207,28 @@ fn highlights(
 /// A text filter ready for the store: the query parsed, its typo corrections found.
 pub async fn text_filter(db: &impl ConnectionTrait, text: &str) -> ApiResult<Prepared> {
     Ok(index::prepare(db, parse(text)?).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cursor(record: &str) -> String {
+        let cursor = Cursor {
+            q: 7,
+            s: 1_000_000,
+            t: record.to_owned(),
+            id: 1,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap())
+    }
+
+    #[test]
+    fn a_cursor_naming_a_type_that_is_never_searched_is_refused() {
+        assert!(decode_cursor(&cursor("Project"), 7).is_ok());
+        let error = decode_cursor(&cursor("Contact"), 7).unwrap_err();
+        assert_eq!(error.code(), "BAD_USER_INPUT");
+        assert!(error.message().contains("not a valid search cursor"));
+        assert!(decode_cursor(&cursor("Project"), 8).is_err());
+    }
 }

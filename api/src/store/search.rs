@@ -329,7 +329,9 @@ fn postgres_matches(
     let query = Expr::col((Alias::new("q"), Alias::new("query")));
     let mut queries = Query::select();
     queries.expr_as(tsquery(prepared), "query");
-    if scored {
+    // A single clause with nothing excluded is ranked by the query that matches.
+    let ranked_apart = prepared.query.clauses.len() > 1 || !prepared.query.excluded.is_empty();
+    if scored && ranked_apart {
         queries.expr_as(ranked_tsquery(prepared), "ranked");
     }
     let mut select = Query::select();
@@ -342,7 +344,10 @@ fn postgres_matches(
         select.and_where(document("record_type").is_in(types.iter().map(|t| t.as_str())));
     }
     if scored {
-        let ranked = Expr::col((Alias::new("q"), Alias::new("ranked")));
+        let ranked = Expr::col((
+            Alias::new("q"),
+            Alias::new(if ranked_apart { "ranked" } else { "query" }),
+        ));
         for part in Part::ALL {
             // ts_rank's weights of D, C, B and A: the part's letter alone counts.
             let mut weights = [0; 4];
