@@ -220,15 +220,15 @@ mod tests {
             t: record.to_owned(),
             id: 1,
         };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap())
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
     }
 
     #[test]
     fn a_cursor_naming_a_type_that_is_never_searched_is_refused() {
         assert!(decode_cursor(&cursor("Project"), 7).is_ok());
-        let error = decode_cursor(&cursor("Contact"), 7).unwrap_err();
-        assert_eq!(error.code(), "BAD_USER_INPUT");
-        assert!(error.message().contains("not a valid search cursor"));
+        let error = decode_cursor(&cursor("Contact"), 7).err();
+        assert_eq!(error.as_ref().map(ApiError::code), Some("BAD_USER_INPUT"));
+        assert!(error.is_some_and(|e| e.message().contains("not a valid search cursor")));
         assert!(decode_cursor(&cursor("Project"), 8).is_err());
     }
 }
