@@ -19,6 +19,7 @@ mod m20261202_000012_search;
 mod m20261203_000013_rollup_key;
 mod m20261204_000014_search_documents;
 mod m20261205_000015_keyed_search_documents;
+mod m20261206_000016_search_postings;
 
 /// Every migration, in the order it applies.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_rollup_key::Migration),
             Box::new(m20261204_000014_search_documents::Migration),
             Box::new(m20261205_000015_keyed_search_documents::Migration),
+            Box::new(m20261206_000016_search_postings::Migration),
         ]
     }
 }

@@ -318,13 +318,29 @@ fn score() -> Expr {
     Func::cast_as(millionths, Alias::new("BIGINT")).into()
 }
 
-/// The matching documents on PostgreSQL, with `ts_rank` per part when `scored`, and the
-/// columns that name their records.
+/// The matching documents on PostgreSQL, with their relevance per part when `scored`, and
+/// the columns that name their records. A query of words is scored from the postings; one
+/// with a phrase needs word positions, so from the documents with `ts_rank`.
 fn postgres_matches(
     prepared: &Prepared,
     types: &[RecordType],
     scored: bool,
 ) -> (SelectStatement, &'static [&'static str]) {
+    let has_phrase = || {
+        let query = &prepared.query;
+        query
+            .clauses
+            .iter()
+            .flatten()
+            .chain(&query.excluded)
+            .any(|term| matches!(term, Term::Phrase(_)))
+    };
+    if scored && !has_phrase() {
+        return (
+            posting_matches(prepared, types),
+            &["record_type", "record_id"],
+        );
+    }
     let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
     let query = Expr::col((Alias::new("q"), Alias::new("query")));
     let mut queries = Query::select();
@@ -364,6 +380,148 @@ fn postgres_matches(
         }
     }
     (select, &["record_type", "record_id"])
+}
+
+/// The records that match a query of words on PostgreSQL, each with the relevance of each
+/// part as `ts_rank` measures it (what each matching word adds, over the number of word
+/// forms looked for), from the postings alone: a range of the index per word start, one row
+/// per record and matching word, grouped per record. A stored word counts once even where
+/// two forms find it (`ts_rank` counts it for each). Every clause must have a word in the record and no excluded word may: each
+/// clause sets its own bit, an excluded word one more, and a record matches when its bits
+/// are exactly every clause's. Matches the same records as [`tsquery`] does in the documents.
+fn posting_matches(prepared: &Prepared, types: &[RecordType]) -> SelectStatement {
+    let query = &prepared.query;
+    let excluded = (query.clauses.len(), query.excluded.as_slice());
+    let mut arms = query
+        .clauses
+        .iter()
+        .map(Vec::as_slice)
+        .enumerate()
+        .chain(std::iter::once(excluded))
+        .flat_map(|(index, terms)| posting_arms(prepared, terms, 1 << index, types))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut postings = arms
+        .next()
+        .unwrap_or_else(|| posting_arm(0, Condition::all(), types));
+    for arm in arms {
+        postings.union(UnionType::All, arm);
+    }
+    let every_clause = (1_i32 << query.clauses.len()) - 1;
+    let mut select = Query::select();
+    select
+        .columns(["record_type", "record_id"].map(Alias::new))
+        .from_subquery(postings, "postings")
+        .group_by_col("record_type")
+        .group_by_col("record_id")
+        .and_having(Expr::cust("BIT_OR(clause)").eq(every_clause));
+    // The forms `ts_rank` would look for: each word, its typo corrections, its two stems.
+    let forms: usize = query
+        .clauses
+        .iter()
+        .flatten()
+        .map(|term| match term {
+            Term::Word(word) => 3 + prepared.typos_of(word).count(),
+            Term::Phrase(_) => 0,
+        })
+        .sum();
+    for part in Part::ALL {
+        let sum = Expr::cust(format!("SUM({})", POSTING_RANKS[part as usize]));
+        let rank = Func::cast_as(sum, Alias::new("double precision"));
+        select.expr_as(
+            Expr::from(rank).div(Expr::val(forms.max(1) as f64)),
+            rank_column(part),
+        );
+    }
+    select
+}
+
+/// The columns of `search_postings` with what a word adds to the relevance of each [`Part`].
+const POSTING_RANKS: [&str; 3] = ["names", "summaries", "others"];
+
+/// The postings of any of `terms` (words only), each row marked with `clause`: a range per
+/// word start (the word and its typo corrections, leaving out those that start with another
+/// of them, whose range holds theirs), and the English and Lithuanian stems of each word
+/// that are not already in a range.
+fn posting_arms(
+    prepared: &Prepared,
+    terms: &[Term],
+    clause: i32,
+    types: &[RecordType],
+) -> Vec<SelectStatement> {
+    let words: Vec<&str> = terms
+        .iter()
+        .filter_map(|term| match term {
+            Term::Word(word) => Some(word.as_str()),
+            Term::Phrase(_) => None,
+        })
+        .collect();
+    let mut starts: Vec<&str> = words
+        .iter()
+        .flat_map(|word| std::iter::once(*word).chain(prepared.typos_of(word)))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let widest: Vec<&str> = starts
+        .iter()
+        .copied()
+        .filter(|start| !starts.iter().any(|s| s != start && start.starts_with(s)))
+        .collect();
+    let lexeme = || Expr::col("lexeme");
+    let mut arms: Vec<SelectStatement> = widest
+        .iter()
+        .map(|start| {
+            let range = lexeme().gte(*start).and(lexeme().lt(prefix_end(start)));
+            posting_arm(clause, Condition::all().add(range), types)
+        })
+        .collect();
+    for word in words {
+        let stems = ["partnership_en", "partnership_lt"]
+            .map(|config| format!("tsvector_to_array(to_tsvector('{config}'::regconfig, $1))"))
+            .join(" || ");
+        let mut condition = Condition::all().add(Expr::cust_with_values(
+            format!("lexeme = ANY({stems})"),
+            [word],
+        ));
+        for start in &widest {
+            condition = condition
+                .add(Expr::expr(Func::cust("starts_with").arg(lexeme()).arg(*start)).not());
+        }
+        arms.push(posting_arm(clause, condition, types));
+    }
+    arms
+}
+
+/// The postings that meet `condition`, of records of `types`, marked with `clause`.
+fn posting_arm(clause: i32, condition: Condition, types: &[RecordType]) -> SelectStatement {
+    let mut arm = Query::select();
+    arm.expr_as(Expr::val(clause), "clause")
+        .columns(["record_type", "record_id"].map(Alias::new))
+        .columns(POSTING_RANKS.map(Alias::new))
+        .from("search_postings")
+        .cond_where(condition);
+    if types.len() < INDEXED.len() {
+        arm.and_where(Expr::col("record_type").is_in(types.iter().map(|t| t.as_str())));
+    }
+    arm
+}
+
+/// The first text after every text that starts with `prefix`, in byte order (the postings'
+/// collation): `prefix` with its last character moved on by one.
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    match end.pop() {
+        Some(last) => match char::from_u32(u32::from(last) + 1) {
+            Some(next) => end.push(next),
+            // Past the last character (or into the surrogates): no text starts above it.
+            None => {
+                end.push(last);
+                end.push(char::MAX);
+            }
+        },
+        None => end.push(char::MAX),
+    }
+    end
 }
 
 /// The matching documents on SQLite, with `bm25` per part when `scored`, and the column that
