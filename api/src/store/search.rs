@@ -5,8 +5,11 @@
 //! excluded term anywhere in it.
 //!
 //! - PostgreSQL: a `tsvector` per record, through `unaccent`, with English and Lithuanian stems
-//!   for texts in those languages, weighted A, B and C; ranked by `ts_rank` with the parts'
-//!   weights.
+//!   for texts in those languages, weighted A, B and C, found through GIN. Ranked by `ts_rank`
+//!   per part: for a query of words, from the postings (`search_postings`, what each stored
+//!   word adds to each part's `ts_rank`, kept by triggers), so that a word found in thousands
+//!   of records is ranked from one index instead of reading every match's document; for a
+//!   query with a phrase, which needs positions, from the documents.
 //! - SQLite: the parts as folded text in FTS5; ranked by `bm25` with the parts' weights.
 //!
 //! [`index`] writes the documents of the records a unit of work changed, in its transaction.
@@ -319,23 +322,24 @@ fn score() -> Expr {
 }
 
 /// The matching documents on PostgreSQL, with their relevance per part when `scored`, and
-/// the columns that name their records. A query of words is scored from the postings; one
-/// with a phrase needs word positions, so from the documents with `ts_rank`.
+/// the columns that name their records. A query of one clause of words (`kultura`,
+/// `volunteering or savanoryste`) is scored from the postings, whatever the number of
+/// matches. Otherwise, from the documents with `ts_rank`: a phrase needs word positions, and
+/// for several clauses GIN's intersection is usually far smaller than the postings of every
+/// clause, which would all have to be read and grouped.
 fn postgres_matches(
     prepared: &Prepared,
     types: &[RecordType],
     scored: bool,
 ) -> (SelectStatement, &'static [&'static str]) {
-    let has_phrase = || {
-        let query = &prepared.query;
-        query
-            .clauses
-            .iter()
-            .flatten()
-            .chain(&query.excluded)
-            .any(|term| matches!(term, Term::Phrase(_)))
-    };
-    if scored && !has_phrase() {
+    let query = &prepared.query;
+    let words_only = query
+        .clauses
+        .iter()
+        .flatten()
+        .chain(&query.excluded)
+        .all(|term| matches!(term, Term::Word(_)));
+    if scored && words_only && query.clauses.len() == 1 {
         return (
             posting_matches(prepared, types),
             &["record_type", "record_id"],
@@ -1118,5 +1122,21 @@ mod tests {
             assert_eq!(record_of_key(document_key(record, id)), Some((record, id)));
         }
         assert_eq!(record_of_key(7 << 32), None);
+    }
+
+    #[test]
+    fn a_prefix_range_holds_every_word_that_starts_with_it_and_no_other() {
+        let end = prefix_end("bibliotek");
+        assert_eq!(end, "bibliotel");
+        for inside in ["bibliotek", "biblioteka", "bibliotekzzz", "bibliotekų"] {
+            assert!(inside >= "bibliotek" && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["bibliote", "bibliotel", "biblioteł"] {
+            assert!(
+                !(outside >= "bibliotek" && outside < end.as_str()),
+                "{outside}"
+            );
+        }
+        assert_eq!(prefix_end("lt9"), "lt:");
     }
 }
