@@ -332,25 +332,18 @@ fn postgres_matches(
     types: &[RecordType],
     scored: bool,
 ) -> (SelectStatement, &'static [&'static str]) {
-    let query = &prepared.query;
-    let words_only = query
-        .clauses
-        .iter()
-        .flatten()
-        .chain(&query.excluded)
-        .all(|term| matches!(term, Term::Word(_)));
-    if scored && words_only && query.clauses.len() == 1 {
+    if scored && let Some((words, excluded)) = one_clause_of_words(&prepared.query) {
         return (
-            posting_matches(prepared, types),
+            posting_matches(prepared, &words, &excluded, types),
             &["record_type", "record_id"],
         );
     }
+    // A single clause with nothing excluded is ranked by the query that matches.
+    let ranked_apart = prepared.query.clauses.len() > 1 || !prepared.query.excluded.is_empty();
     let document = |column: &str| Expr::col((Alias::new("d"), Alias::new(column)));
     let query = Expr::col((Alias::new("q"), Alias::new("query")));
     let mut queries = Query::select();
     queries.expr_as(tsquery(prepared), "query");
-    // A single clause with nothing excluded is ranked by the query that matches.
-    let ranked_apart = prepared.query.clauses.len() > 1 || !prepared.query.excluded.is_empty();
     if scored && ranked_apart {
         queries.expr_as(ranked_tsquery(prepared), "ranked");
     }
@@ -386,48 +379,56 @@ fn postgres_matches(
     (select, &["record_type", "record_id"])
 }
 
-/// The records that match a query of words on PostgreSQL, each with the relevance of each
-/// part as `ts_rank` measures it (what each matching word adds, over the number of word
-/// forms looked for), from the postings alone: a range of the index per word start, one row
-/// per record and matching word, grouped per record. A stored word counts once even where
-/// two forms find it (`ts_rank` counts it for each). Every clause must have a word in the record and no excluded word may: each
-/// clause sets its own bit, an excluded word one more, and a record matches when its bits
-/// are exactly every clause's. Matches the same records as [`tsquery`] does in the documents.
-fn posting_matches(prepared: &Prepared, types: &[RecordType]) -> SelectStatement {
-    let query = &prepared.query;
-    let excluded = (query.clauses.len(), query.excluded.as_slice());
-    let mut arms = query
-        .clauses
-        .iter()
-        .map(Vec::as_slice)
-        .enumerate()
-        .chain(std::iter::once(excluded))
-        .flat_map(|(index, terms)| posting_arms(prepared, terms, 1 << index, types))
-        .collect::<Vec<_>>()
-        .into_iter();
+/// The words of `query` when it is one clause of words, and its excluded words when those
+/// are words too: the queries [`posting_matches`] can find.
+fn one_clause_of_words(query: &SearchQuery) -> Option<(Vec<&str>, Vec<&str>)> {
+    fn words(terms: &[Term]) -> Option<Vec<&str>> {
+        terms
+            .iter()
+            .map(|term| match term {
+                Term::Word(word) => Some(word.as_str()),
+                Term::Phrase(_) => None,
+            })
+            .collect()
+    }
+    match query.clauses.as_slice() {
+        [clause] => Some((words(clause)?, words(&query.excluded)?)),
+        _ => None,
+    }
+}
+
+/// The records that match any of `words` and none of `excluded` on PostgreSQL, each with the
+/// relevance of each part as `ts_rank` measures it (what each matching word adds, over the
+/// number of word forms looked for), from the postings alone: a range of the index per word
+/// start, one row per record and matching word, grouped per record. A stored word counts
+/// once even where two forms find it (`ts_rank` counts it for each). Matches the same records
+/// as [`tsquery`] does in the documents.
+fn posting_matches(
+    prepared: &Prepared,
+    words: &[&str],
+    excluded: &[&str],
+    types: &[RecordType],
+) -> SelectStatement {
+    let mut arms = posting_arms(prepared, words, false, types)
+        .into_iter()
+        .chain(posting_arms(prepared, excluded, true, types));
     let mut postings = arms
         .next()
-        .unwrap_or_else(|| posting_arm(0, Condition::all(), types));
+        .unwrap_or_else(|| posting_arm(false, Condition::all(), types));
     for arm in arms {
         postings.union(UnionType::All, arm);
     }
-    let every_clause = (1_i32 << query.clauses.len()) - 1;
     let mut select = Query::select();
     select
         .columns(["record_type", "record_id"].map(Alias::new))
         .from_subquery(postings, "postings")
         .group_by_col("record_type")
         .group_by_col("record_id")
-        .and_having(Expr::cust("BIT_OR(clause)").eq(every_clause));
+        .and_having(Expr::cust("NOT BOOL_OR(excluded)"));
     // The forms `ts_rank` would look for: each word, its typo corrections, its two stems.
-    let forms: usize = query
-        .clauses
+    let forms: usize = words
         .iter()
-        .flatten()
-        .map(|term| match term {
-            Term::Word(word) => 3 + prepared.typos_of(word).count(),
-            Term::Phrase(_) => 0,
-        })
+        .map(|word| 3 + prepared.typos_of(word).count())
         .sum();
     for part in Part::ALL {
         let sum = Expr::cust(format!("SUM({})", POSTING_RANKS[part as usize]));
@@ -443,23 +444,16 @@ fn posting_matches(prepared: &Prepared, types: &[RecordType]) -> SelectStatement
 /// The columns of `search_postings` with what a word adds to the relevance of each [`Part`].
 const POSTING_RANKS: [&str; 3] = ["names", "summaries", "others"];
 
-/// The postings of any of `terms` (words only), each row marked with `clause`: a range per
-/// word start (the word and its typo corrections, leaving out those that start with another
-/// of them, whose range holds theirs), and the English and Lithuanian stems of each word
-/// that are not already in a range.
+/// The postings of any of `words`, each row marked `excluded` or not: a range per word start
+/// (the word and its typo corrections, leaving out those that start with another of them,
+/// whose range holds theirs), and the English and Lithuanian stems of each word that are not
+/// already in a range.
 fn posting_arms(
     prepared: &Prepared,
-    terms: &[Term],
-    clause: i32,
+    words: &[&str],
+    excluded: bool,
     types: &[RecordType],
 ) -> Vec<SelectStatement> {
-    let words: Vec<&str> = terms
-        .iter()
-        .filter_map(|term| match term {
-            Term::Word(word) => Some(word.as_str()),
-            Term::Phrase(_) => None,
-        })
-        .collect();
     let mut starts: Vec<&str> = words
         .iter()
         .flat_map(|word| std::iter::once(*word).chain(prepared.typos_of(word)))
@@ -476,7 +470,7 @@ fn posting_arms(
         .iter()
         .map(|start| {
             let range = lexeme().gte(*start).and(lexeme().lt(prefix_end(start)));
-            posting_arm(clause, Condition::all().add(range), types)
+            posting_arm(excluded, Condition::all().add(range), types)
         })
         .collect();
     for word in words {
@@ -485,21 +479,21 @@ fn posting_arms(
             .join(" || ");
         let mut condition = Condition::all().add(Expr::cust_with_values(
             format!("lexeme = ANY({stems})"),
-            [word],
+            [*word],
         ));
         for start in &widest {
             condition = condition
                 .add(Expr::expr(Func::cust("starts_with").arg(lexeme()).arg(*start)).not());
         }
-        arms.push(posting_arm(clause, condition, types));
+        arms.push(posting_arm(excluded, condition, types));
     }
     arms
 }
 
-/// The postings that meet `condition`, of records of `types`, marked with `clause`.
-fn posting_arm(clause: i32, condition: Condition, types: &[RecordType]) -> SelectStatement {
+/// The postings that meet `condition`, of records of `types`, marked `excluded` or not.
+fn posting_arm(excluded: bool, condition: Condition, types: &[RecordType]) -> SelectStatement {
     let mut arm = Query::select();
-    arm.expr_as(Expr::val(clause), "clause")
+    arm.expr_as(Expr::val(excluded), "excluded")
         .columns(["record_type", "record_id"].map(Alias::new))
         .columns(POSTING_RANKS.map(Alias::new))
         .from("search_postings")
